@@ -1,0 +1,116 @@
+"""Read a twcs-format CSV, keep the customers' (inbound) tweets and split them by a stable hash of tweet_id."""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tweet_topics.datasets import SPLITS
+from tweet_topics.errors import UserError
+
+REQUIRED_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text")
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
+
+
+def read_twcs(path: Path) -> pd.DataFrame:
+    """All rows of a twcs-format CSV as strings; a missing required column is a UserError."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: not a readable twcs CSV ({str(error).splitlines()[0]})") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise UserError(
+            f"{path}: missing column '{missing[0]}'; a twcs file needs {', '.join(REQUIRED_COLUMNS)}"
+        )
+    return frame
+
+
+def parse_inbound(values: pd.Series, path: Path) -> pd.Series:
+    """True/False, TRUE/FALSE, true/false and 1/0 as booleans; anything else names its row."""
+    normalised = values.str.strip().str.lower()
+    bad = ~normalised.isin(_TRUE | _FALSE)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserError(
+            f"{path}: row {row + 1}, column 'inbound' is {values.iloc[row]!r}; expected True/False or 1/0"
+        )
+    return normalised.isin(_TRUE)
+
+
+def replying_authors(frame: pd.DataFrame, inbound: pd.Series) -> dict[str, str]:
+    """Tweet id -> author of the first brand reply to it (the brand the customer reached)."""
+    if "in_response_to_tweet_id" not in frame.columns:
+        return {}
+    replies = frame.loc[~inbound & (frame["in_response_to_tweet_id"] != ""),
+                        ["in_response_to_tweet_id", "author_id"]]
+    replies = replies.drop_duplicates("in_response_to_tweet_id")
+    return dict(zip(replies["in_response_to_tweet_id"], replies["author_id"], strict=True))
+
+
+def select_inbound(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The inbound tweets with text, one row per tweet id, plus the count of rows dropped for each reason."""
+    inbound = parse_inbound(frame["inbound"], path)
+    replied_by = replying_authors(frame, inbound)
+    tweets = frame.loc[inbound, list(REQUIRED_COLUMNS)].copy()
+    counts = {"rows_read": len(frame), "outbound_rows": int((~inbound).sum())}
+
+    empty = tweets["text"].str.strip() == ""
+    counts["dropped_empty_text"] = int(empty.sum())
+    tweets = tweets.loc[~empty]
+
+    duplicated = tweets["tweet_id"].duplicated(keep="first")
+    counts["dropped_duplicate_tweet_id"] = int(duplicated.sum())
+    tweets = tweets.loc[~duplicated]
+
+    tweets["replied_by"] = [replied_by.get(tweet_id, "") for tweet_id in tweets["tweet_id"]]
+    counts["inbound_tweets"] = len(tweets)
+    return tweets.reset_index(drop=True), counts
+
+
+def stable_unit_interval(tweet_ids: pd.Series, salt: str) -> np.ndarray:
+    """A number in [0, 1) per tweet id that depends only on the id and the salt (not on row order or data size)."""
+    person = salt.encode()[:16]
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(tid.encode(), digest_size=8, person=person).digest(), "big") / 2**64
+         for tid in tweet_ids),
+        dtype=np.float64,
+        count=len(tweet_ids),
+    )
+
+
+def cap_tweets(tweets: pd.DataFrame, max_inbound: int) -> pd.DataFrame:
+    """A stable subset of at most `max_inbound` tweets (0 keeps all); the same ids stay in as data grows."""
+    if max_inbound == 0 or len(tweets) <= max_inbound:
+        return tweets
+    order = np.argsort(stable_unit_interval(tweets["tweet_id"], salt="cap"), kind="stable")
+    return tweets.iloc[np.sort(order[:max_inbound])].reset_index(drop=True)
+
+
+def assign_splits(tweet_ids: pd.Series, fractions: dict[str, float]) -> np.ndarray:
+    """The split name of each tweet id, from a hash of the id, so a tweet keeps its split when rows are added."""
+    position = stable_unit_interval(tweet_ids, salt="split")
+    edges = np.cumsum([fractions[name] for name in SPLITS])[:-1]
+    return np.asarray(SPLITS, dtype=object)[np.searchsorted(edges, position, side="right")]
+
+
+def download_twcs(handle: str, file_in_dataset: str, raw_path: Path) -> Path:
+    """twcs.csv from Kaggle through kagglehub; offline or without credentials, a UserError saying what to do."""
+    import kagglehub  # imported here: it is slow to import and only needed when the file is missing
+
+    try:
+        root = Path(kagglehub.dataset_download(handle))
+    except Exception as error:  # kagglehub raises requests, HTTP and auth errors alike
+        raise UserError(
+            f"{raw_path} not found and the Kaggle download of '{handle}' failed ({type(error).__name__}):"
+            f" put twcs.csv at {raw_path}, set ingest.raw_path to a twcs-format CSV,"
+            " or set KAGGLE_USERNAME/KAGGLE_KEY and connect to the internet"
+        ) from None
+    path = root / file_in_dataset
+    if not path.is_file():
+        raise UserError(f"Kaggle dataset '{handle}' has no {file_in_dataset}: check ingest.kaggle_file")
+    return path

@@ -1,0 +1,92 @@
+"""Read one section of params.yaml and check every key against what the stage expects."""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tweet_topics.errors import UserError
+
+PARAMS_FILE = Path("params.yaml")
+
+# section -> key -> (accepted types, check on the value or None, what the check wants)
+Check = tuple[tuple[type, ...], Callable[[Any], bool] | None, str]
+
+_positive_int: Check = ((int,), lambda v: v > 0, "a positive integer")
+_non_negative_int: Check = ((int,), lambda v: v >= 0, "an integer >= 0 (0 means no cap)")
+_positive_number: Check = ((int, float), lambda v: v > 0, "a positive number")
+_text: Check = ((str,), lambda v: v.strip() != "", "a non-empty string")
+_fraction_map: Check = (
+    (dict,),
+    lambda v: set(v) == {"discovery", "validation", "evaluation"}
+    and all(isinstance(f, int | float) and 0 < f < 1 for f in v.values())
+    and abs(sum(v.values()) - 1.0) < 1e-9,
+    "discovery, validation and evaluation fractions, each in (0, 1), summing to 1",
+)
+
+SCHEMA: dict[str, dict[str, Check]] = {
+    "ingest": {
+        "raw_path": _text,
+        "kaggle_handle": _text,
+        "kaggle_file": _text,
+        "max_inbound": _non_negative_int,
+        "split_fractions": _fraction_map,
+    },
+    "preprocess": {
+        "language": _text,
+    },
+    "featurize": {
+        "model": _text,
+        "text_view": ((str,), lambda v: v in ("embedding", "keyword"), "'embedding' or 'keyword'"),
+        "batch_size": _positive_int,
+        "device": ((str,), lambda v: v in ("auto", "cpu", "cuda") or v.startswith("cuda:"),
+                   "'auto', 'cpu', 'cuda' or 'cuda:N'"),
+    },
+    "pca": {
+        "n_components": _positive_int,
+        "seed": _non_negative_int,
+    },
+    "kmeans": {
+        "n_clusters": ((int,), lambda v: v >= 2, "an integer >= 2"),
+        "seed": _non_negative_int,
+        "n_init": _positive_int,
+    },
+    "train": {
+        "C": _positive_number,
+        "class_weight": ((str, type(None)), lambda v: v in ("balanced", None), "'balanced' or null"),
+        "max_iter": _positive_int,
+    },
+}
+
+
+def load_section(section: str, path: Path = PARAMS_FILE) -> dict[str, Any]:
+    """The validated `section` of params.yaml; a missing, unknown or ill-typed key is a UserError."""
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise UserError(f"{path} not found: run the stage from the repository root") from None
+    except yaml.YAMLError as error:
+        raise UserError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    values = params.get(section)
+    if not isinstance(values, dict):
+        raise UserError(f"{path}: section '{section}' is missing")
+    return validate_section(section, values, path)
+
+
+def validate_section(section: str, values: dict[str, Any], path: Path = PARAMS_FILE) -> dict[str, Any]:
+    schema = SCHEMA[section]
+    unknown = sorted(set(values) - set(schema))
+    if unknown:
+        raise UserError(
+            f"{path}: unknown key '{section}.{unknown[0]}' (known keys: {', '.join(sorted(schema))});"
+            " check the spelling in params.yaml or in `dvc exp run -S`"
+        )
+    for key, (types, check, wanted) in schema.items():
+        if key not in values:
+            raise UserError(f"{path}: key '{section}.{key}' is missing; it must be {wanted}")
+        value = values[key]
+        # bool is an int in Python, but `n_clusters: true` is a typo, not a number
+        if isinstance(value, bool) or not isinstance(value, types) or (check and not check(value)):
+            raise UserError(f"{path}: '{section}.{key}' is {value!r}; it must be {wanted}")
+    return dict(values)

@@ -1,0 +1,26 @@
+"""Run a stage's main: a UserError becomes one line and exit code 2; wall time and peak memory are recorded."""
+
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tweet_topics.atomic import write_json
+from tweet_topics.errors import UserError
+
+TIMINGS_DIR = Path("metrics/timings")
+
+
+def run_stage(name: str, main: Callable[[], None]) -> None:
+    started = time.perf_counter()
+    try:
+        main()
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    # kept apart from metrics/*.json, which must be byte-identical across identical runs
+    write_json(TIMINGS_DIR / f"{name}.json", {
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    })

@@ -1,0 +1,42 @@
+"""cluster: KMeans pseudo-labels fitted on discovery, a pseudo-labelled dataset per split, cluster sizes."""
+
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from tweet_topics.atomic import atomic_dir, atomic_file, write_json
+from tweet_topics.cluster import cluster_sizes, fit_kmeans
+from tweet_topics.datasets import read_arrays, read_frames, read_ids, write_frames
+from tweet_topics.errors import UserError
+from tweet_topics.params import load_section
+from tweet_topics.stage import run_stage
+
+REDUCED_DIR = Path("data/05_reduced")
+TEXT_DIR = Path("data/03_preprocessed")
+OUT_DIR = Path("data/06_clustered")
+MODEL_FILE = Path("models/kmeans.joblib")
+SIZES_FILE = Path("metrics/cluster_sizes.json")
+
+
+def main() -> None:
+    params = load_section("kmeans")
+    features = read_arrays(REDUCED_DIR)
+    ids = read_ids(REDUCED_DIR)
+    frames = read_frames(TEXT_DIR)
+    kmeans = fit_kmeans(features["discovery"], params["n_clusters"], params["seed"], params["n_init"])
+    labelled = {}
+    for split, frame in frames.items():
+        if not np.array_equal(frame["tweet_id"].to_numpy(), ids[split]):
+            raise UserError(f"{REDUCED_DIR} and {TEXT_DIR} disagree on the {split} tweets: run `dvc repro`")
+        labelled[split] = frame[["tweet_id", "brand", "text", "keyword_text"]].assign(
+            pseudo_label=kmeans.predict(features[split]).astype(np.int32))
+    with atomic_dir(OUT_DIR) as tmp:
+        write_frames(tmp, labelled)
+    with atomic_file(MODEL_FILE) as tmp:
+        joblib.dump(kmeans, tmp)
+    write_json(SIZES_FILE, cluster_sizes(labelled["discovery"]["pseudo_label"].to_numpy(), params["n_clusters"]))
+
+
+if __name__ == "__main__":
+    run_stage("cluster", main)

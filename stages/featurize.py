@@ -1,0 +1,29 @@
+"""featurize: sentence-transformers embeddings of one text view, a float32 .npy per split plus its tweet ids."""
+
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.atomic import atomic_dir
+from tweet_topics.datasets import read_frames
+from tweet_topics.embed import embed_to_npy, load_encoder
+from tweet_topics.params import load_section
+from tweet_topics.stage import run_stage
+
+IN_DIR = Path("data/03_preprocessed")
+OUT_DIR = Path("data/04_embeddings")
+
+
+def main() -> None:
+    params = load_section("featurize")
+    frames = read_frames(IN_DIR)
+    encoder = load_encoder(params["model"], params["device"])
+    column = f"{params['text_view']}_text"
+    with atomic_dir(OUT_DIR) as tmp:
+        for split, frame in frames.items():
+            embed_to_npy(encoder, frame[column].tolist(), tmp / f"{split}.npy", params["batch_size"])
+            np.save(tmp / f"{split}_ids.npy", frame["tweet_id"].to_numpy())
+
+
+if __name__ == "__main__":
+    run_stage("featurize", main)

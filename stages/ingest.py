@@ -1,0 +1,36 @@
+"""ingest: the inbound tweets of twcs.csv (local file or Kaggle), split into discovery / validation / evaluation."""
+
+from pathlib import Path
+
+from tweet_topics.atomic import atomic_dir, write_json
+from tweet_topics.datasets import SPLITS, write_frames
+from tweet_topics.errors import UserError
+from tweet_topics.ingest import assign_splits, cap_tweets, download_twcs, read_twcs, select_inbound
+from tweet_topics.params import load_section
+from tweet_topics.stage import run_stage
+
+OUT_DIR = Path("data/01_ingested")
+COUNTS_FILE = Path("metrics/ingest.json")
+
+
+def main() -> None:
+    params = load_section("ingest")
+    raw_path = Path(params["raw_path"])
+    if not raw_path.is_file():
+        raw_path = download_twcs(params["kaggle_handle"], params["kaggle_file"], raw_path)
+    tweets, counts = select_inbound(read_twcs(raw_path), raw_path)
+    tweets = cap_tweets(tweets, params["max_inbound"])
+    split = assign_splits(tweets["tweet_id"], params["split_fractions"])
+    frames = {name: tweets.loc[split == name].reset_index(drop=True) for name in SPLITS}
+    for name, frame in frames.items():
+        if frame.empty:
+            raise UserError(f"{raw_path}: the {name} split is empty ({len(tweets)} inbound tweets kept):"
+                            " use a larger file or raise ingest.max_inbound")
+        counts[f"{name}_tweets"] = len(frame)
+    with atomic_dir(OUT_DIR) as tmp:
+        write_frames(tmp, frames)
+    write_json(COUNTS_FILE, counts)
+
+
+if __name__ == "__main__":
+    run_stage("ingest", main)

@@ -1,0 +1,27 @@
+"""preprocess: two text views per tweet, one for the encoder and one for keywords."""
+
+from pathlib import Path
+
+from tweet_topics.text.cleaner import TweetCleaner
+
+from tweet_topics.atomic import atomic_dir
+from tweet_topics.datasets import read_frames, write_frames
+from tweet_topics.params import load_section
+from tweet_topics.stage import run_stage
+
+IN_DIR = Path("data/02_prepared")
+OUT_DIR = Path("data/03_preprocessed")
+
+
+def main() -> None:
+    params = load_section("preprocess")
+    cleaner = TweetCleaner(language=params["language"])
+    frames = read_frames(IN_DIR)
+    for frame in frames.values():
+        frame["embedding_text"], frame["keyword_text"] = cleaner.views(frame["text"].tolist())
+    with atomic_dir(OUT_DIR) as tmp:
+        write_frames(tmp, frames)
+
+
+if __name__ == "__main__":
+    run_stage("preprocess", main)

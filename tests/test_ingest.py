@@ -1,0 +1,113 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO
+from tweet_topics.datasets import SPLITS
+from tweet_topics.errors import UserError
+from tweet_topics.ingest import assign_splits, cap_tweets, download_twcs, read_twcs, select_inbound
+
+FRACTIONS = {"discovery": 0.70, "validation": 0.15, "evaluation": 0.15}
+HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_inbound(twcs_sample):
+    tweets, _ = select_inbound(read_twcs(twcs_sample), twcs_sample)
+    return tweets
+
+
+def test_sample_keeps_every_inbound_tweet(sample_inbound):
+    assert len(sample_inbound) == 20_820
+    assert sample_inbound["tweet_id"].is_unique
+
+
+def test_splits_are_disjoint_and_cover_every_tweet(sample_inbound):
+    split = assign_splits(sample_inbound["tweet_id"], FRACTIONS)
+    assert set(split) == set(SPLITS)
+    ids = {name: set(sample_inbound["tweet_id"][split == name]) for name in SPLITS}
+    assert sum(len(s) for s in ids.values()) == len(sample_inbound)
+    assert not (ids["discovery"] & ids["validation"] or ids["discovery"] & ids["evaluation"]
+                or ids["validation"] & ids["evaluation"])
+
+
+@pytest.mark.parametrize("fractions", [FRACTIONS, {"discovery": 0.5, "validation": 0.25, "evaluation": 0.25}])
+def test_split_fractions_are_respected(sample_inbound, fractions):
+    split = assign_splits(sample_inbound["tweet_id"], fractions)
+    for name, wanted in fractions.items():
+        assert abs(np.mean(split == name) - wanted) < 0.01, name
+
+
+def test_a_tweet_keeps_its_split_when_rows_are_appended(tmp_path):
+    rows = [f"{i},{1000 + i},True,Tue Oct 31 22:10:47 +0000 2017,tweet {i},," for i in range(1, 2001)]
+    before, _ = select_inbound(read_twcs(write_csv(tmp_path / "a.csv", rows[:1000])), tmp_path / "a.csv")
+    after, _ = select_inbound(read_twcs(write_csv(tmp_path / "b.csv", rows)), tmp_path / "b.csv")
+    split_before = dict(zip(before["tweet_id"], assign_splits(before["tweet_id"], FRACTIONS), strict=True))
+    split_after = dict(zip(after["tweet_id"], assign_splits(after["tweet_id"], FRACTIONS), strict=True))
+    assert all(split_after[tid] == split for tid, split in split_before.items())
+
+
+def test_inbound_spellings_empty_texts_and_duplicate_ids(tmp_path):
+    path = write_csv(tmp_path / "t.csv", [
+        "1,a,True,x,one,,", "2,b,TRUE,x,two,,", "3,c,true,x,three,,", "4,d,1,x,four,,",
+        "5,brand,False,x,reply,,1", "6,brand,FALSE,x,reply,,", "7,brand,0,x,reply,,", "8,e,false,x,reply,,",
+        "9,f,True,x,   ,,", "1,a,True,x,one again,,",
+    ])
+    tweets, counts = select_inbound(read_twcs(path), path)
+    assert tweets["tweet_id"].tolist() == ["1", "2", "3", "4"]
+    assert tweets["text"].tolist()[0] == "one"
+    assert tweets["replied_by"].tolist() == ["brand", "", "", ""]
+    assert counts["dropped_empty_text"] == 1 and counts["dropped_duplicate_tweet_id"] == 1
+    assert counts["outbound_rows"] == 4 and counts["inbound_tweets"] == 4
+
+
+def test_unknown_inbound_value_names_file_row_and_column(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["1,a,True,x,one,,", "2,b,yes,x,two,,"])
+    with pytest.raises(UserError, match=r"t\.csv: row 2, column 'inbound' is 'yes'"):
+        select_inbound(read_twcs(path), path)
+
+
+def test_missing_column_names_it(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("tweet_id,author_id,created_at,text\n1,a,x,hello\n")
+    with pytest.raises(UserError, match=r"t\.csv: missing column 'inbound'"):
+        read_twcs(path)
+
+
+def test_cap_is_a_stable_subset(sample_inbound):
+    capped = cap_tweets(sample_inbound, 3000)
+    assert len(capped) == 3000
+    assert capped["tweet_id"].tolist() == cap_tweets(sample_inbound.iloc[::-1], 3000)["tweet_id"].tolist()[::-1]
+    assert cap_tweets(sample_inbound, 0) is sample_inbound
+
+
+def test_kaggle_download_offline_is_a_clear_error_within_seconds(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # refused at once, even on a connected machine
+    started = time.monotonic()
+    with pytest.raises(UserError, match=r"data/00_raw/twcs\.csv not found and the Kaggle download .* failed"):
+        download_twcs("thoughtvector/customer-support-on-twitter/versions/10", "twcs/twcs.csv",
+                      Path("data/00_raw/twcs.csv"))
+    assert time.monotonic() - started < 5
+
+
+def test_ingest_stage_without_raw_file_fails_with_one_line(tmp_path):
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    env = {**os.environ, "KAGGLEHUB_CACHE": str(tmp_path / "kagglehub"), "HTTPS_PROXY": "http://127.0.0.1:9"}
+    result = subprocess.run([sys.executable, str(REPO / "stages" / "ingest.py")], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: data/00_raw/twcs.csv not found"), result.stderr
+    assert "ingest.raw_path" in lines[0]
+    assert not (tmp_path / "data" / "01_ingested").exists()
