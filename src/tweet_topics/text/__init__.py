@@ -1,0 +1,1 @@
+"""Text handling for tweets: cleaning, tokens, stopwords, lemmas."""

@@ -1,0 +1,101 @@
+"""`dvc repro` on real tweets in a throwaway git + DVC copy of the project, then the experiment workflow."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+ALL_STAGES = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
+
+
+def run(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DVC_NO_ANALYTICS": "1",
+           "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout + result.stderr
+
+
+def dvc(*args: str, cwd: Path) -> str:
+    return run([sys.executable, "-m", "dvc", *args], cwd)
+
+
+def stages_run(output: str) -> list[str]:
+    return re.findall(r"Running stage '(\w+)'", output)
+
+
+def project_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split("\n")
+    return [name for name in listed if name and (REPO / name).is_file()]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, twcs_sample) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    for name in project_files():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, root / name)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["ingest"]["raw_path"] = str(twcs_sample)
+    params["ingest"]["max_inbound"] = 3000
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "init", "-q"], root)
+    run(["git", "add", "-A"], root)
+    run(["git", "commit", "-qm", "project"], root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_repro(project) -> str:
+    output = dvc("repro", cwd=project)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-qm", "first run"], project)
+    return output
+
+
+def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
+    assert stages_run(first_repro) == ALL_STAGES
+    metrics = json.loads((project / "metrics" / "metrics.json").read_text())
+    assert set(metrics) == {"discovery", "validation", "evaluation"}
+    for split, scores in metrics.items():
+        for name in ("accuracy", "macro_f1", "weighted_f1"):
+            assert 0 <= scores[name] <= 1, (split, name)
+    assert metrics["evaluation"]["macro_f1"] >= 0.85
+    assert sum(scores["n_tweets"] for scores in metrics.values()) == 3000
+    for name in ["models/pca.joblib", "models/kmeans.joblib", "models/classifier.joblib",
+                 "metrics/classification_report.json", "metrics/confusion_evaluation.csv",
+                 "data/06_clustered/evaluation.parquet", "data/04_embeddings/discovery.npy"]:
+        assert (project / name).stat().st_size > 0, name
+
+
+def test_second_repro_runs_no_stage(project, first_repro):
+    output = dvc("repro", cwd=project)
+    assert stages_run(output) == []
+    assert "up to date" in dvc("status", cwd=project)
+
+
+def test_exp_run_new_k_reuses_embeddings_and_pca(project, first_repro):
+    output = dvc("exp", "run", "-S", "kmeans.n_clusters=10", cwd=project)
+    assert stages_run(output) == ["cluster", "train", "evaluate"]
+    sizes = json.loads((project / "metrics" / "cluster_sizes.json").read_text())
+    assert len(sizes) == 10
+    diff = dvc("metrics", "diff", "--json", cwd=project)
+    changed = json.loads(diff)
+    assert "metrics/metrics.json" in changed and changed["metrics/metrics.json"]
+
+
+def test_changing_pca_reruns_reduce_and_after_but_not_featurize(project, first_repro):
+    output = dvc("exp", "run", "-S", "pca.n_components=20", cwd=project)
+    assert stages_run(output) == ["reduce", "cluster", "train", "evaluate"]
