@@ -53,7 +53,7 @@ def load_encoder(name: str, device: str):
         ) from None
 
 
-def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chunk_size: int = 8192,
+def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chunk_size: int = 2048,
                  show_progress: bool = True) -> None:
     """Embed `texts` into a float32 .npy at `path`, one chunk in memory at a time."""
     from tqdm import tqdm
