@@ -1,37 +1,68 @@
-"""evaluate: accuracy, macro-F1 and weighted-F1 per split, a classification report and confusion-matrix data."""
+"""evaluate: scores per split, cluster quality and stability, a report with figures, and the data of `dvc plots`."""
 
+import json
 from pathlib import Path
 
 import joblib
 
-from tweet_topics.atomic import atomic_file, write_json
+from tweet_topics.atomic import atomic_dir, atomic_file, write_json
 from tweet_topics.datasets import read_arrays, read_frames
 from tweet_topics.evaluate import confusion_rows, report, split_scores
+from tweet_topics.params import load_section
+from tweet_topics.quality import partition_quality, seed_stability
+from tweet_topics.report import (markdown_report, plot_confusion, plot_topic_map, plot_topic_sizes, topic_map_table,
+                                 topic_names, topic_sizes_table)
 from tweet_topics.stage import run_stage
 
 REDUCED_DIR = Path("data/05_reduced")
 CLUSTERED_DIR = Path("data/06_clustered")
 MODEL_FILE = Path("models/classifier.joblib")
+TOPICS_FILE = Path("models/topics.json")
 METRICS_FILE = Path("metrics/metrics.json")
-REPORT_FILE = Path("metrics/classification_report.json")
-CONFUSION_FILE = Path("metrics/confusion_evaluation.csv")
+CLASSIFICATION_REPORT_FILE = Path("metrics/classification_report.json")
+PLOTS_DIR = Path("metrics/plots")
+REPORT_DIR = Path("reports")
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
+STABILITY_SEEDS = 5
 
 
 def main() -> None:
+    kmeans = load_section("kmeans")
     classifier = joblib.load(MODEL_FILE)
+    topics = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))
+    names = topic_names(topics)
     features = read_arrays(REDUCED_DIR)
     frames = read_frames(CLUSTERED_DIR)
+
     metrics, predictions = {}, {}
     for split, frame in frames.items():
         predictions[split] = classifier.predict(features[split])
         metrics[split] = split_scores(frame["pseudo_label"].to_numpy(), predictions[split])
+    discovery_labels = frames["discovery"]["pseudo_label"].to_numpy()
+    n_topics = kmeans["n_clusters"]
+    metrics["clusters"] = {
+        **partition_quality(features["discovery"], discovery_labels, n_topics, kmeans["seed"]),
+        "seed_stability_ari": seed_stability(features["discovery"], n_topics, kmeans["n_init"],
+                                             [kmeans["seed"] + i for i in range(STABILITY_SEEDS)]),
+    }
     evaluation = frames["evaluation"]
+    actual, predicted = evaluation["pseudo_label"].to_numpy(), predictions["evaluation"]
+
     write_json(METRICS_FILE, metrics)
-    write_json(REPORT_FILE, report(evaluation["pseudo_label"].to_numpy(), predictions["evaluation"]))
-    with atomic_file(CONFUSION_FILE) as tmp:
-        confusion_rows(evaluation["pseudo_label"].to_numpy(), predictions["evaluation"],
-                       evaluation["tweet_id"].to_numpy(), CONFUSION_MAX_ROWS).to_csv(tmp, index=False)
+    write_json(CLASSIFICATION_REPORT_FILE, report(actual, predicted, names))
+    sizes = topic_sizes_table(topics)
+    points = topic_map_table(features["discovery"], discovery_labels, names, kmeans["seed"])
+    with atomic_dir(PLOTS_DIR) as tmp:
+        confusion_rows(actual, predicted, evaluation["tweet_id"].to_numpy(), names, CONFUSION_MAX_ROWS).to_csv(
+            tmp / "confusion_evaluation.csv", index=False)
+        sizes.to_csv(tmp / "topic_sizes.csv", index=False)
+        points.to_csv(tmp / "topic_map.csv", index=False)
+    with atomic_dir(REPORT_DIR) as tmp:
+        figures = {"sizes": "topic_sizes.png", "map": "topic_map.png", "confusion": "confusion_matrix.png"}
+        plot_topic_sizes(sizes, tmp / figures["sizes"])
+        plot_topic_map(points, tmp / figures["map"])
+        plot_confusion(actual, predicted, names, tmp / figures["confusion"])
+        (tmp / "report.md").write_text(markdown_report(topics, metrics, figures), encoding="utf-8")
 
 
 if __name__ == "__main__":

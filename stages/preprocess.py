@@ -19,6 +19,8 @@ def main() -> None:
     frames = read_frames(IN_DIR)
     for frame in frames.values():
         frame["embedding_text"], frame["keyword_text"] = cleaner.views(frame["text"].tolist())
+        # the brand's handle as keywords ("spotify care"), so topic keywords can leave brand names out
+        frame["brand_keywords"] = cleaner.views(("@" + frame["brand"]).where(frame["brand"] != "", ""))[1]
     with atomic_dir(OUT_DIR) as tmp:
         write_frames(tmp, frames)
 

@@ -75,7 +75,9 @@ def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
     assert metrics["evaluation"]["macro_f1"] >= 0.85
     assert sum(scores["n_tweets"] for scores in metrics.values()) == 3000
     for name in ["models/pca.joblib", "models/kmeans.joblib", "models/classifier.joblib",
-                 "metrics/classification_report.json", "metrics/confusion_evaluation.csv",
+                 "metrics/classification_report.json", "metrics/plots/confusion_evaluation.csv",
+                 "metrics/plots/topic_sizes.csv", "metrics/plots/topic_map.csv", "models/topics.json",
+                 "reports/report.md", "reports/topic_sizes.png", "reports/topic_map.png", "reports/confusion_matrix.png",
                  "data/06_clustered/evaluation.parquet", "data/04_embeddings/discovery.npy"]:
         assert (project / name).stat().st_size > 0, name
 

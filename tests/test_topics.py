@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from tweet_topics.quality import partition_quality, seed_stability
+from tweet_topics.topics import ctfidf_keywords, describe_topics, representative_indices, short_label
+
+TEXTS = ["refund card charge", "card declined refund", "card charge twice",
+         "login password reset", "password locked login", "reset password app"]
+LABELS = np.array([0, 0, 0, 1, 1, 1])
+
+
+def test_ctfidf_ranks_each_topics_own_words_first():
+    keywords = ctfidf_keywords(TEXTS, LABELS, 2, top_n=3, ngram_range=(1, 1))
+    assert [term for term, _ in keywords[0]] == ["card", "charge", "refund"]
+    assert [term for term, _ in keywords[1]] == ["password", "login", "reset"]
+    assert all(score > 0 for topic in keywords for _, score in topic)
+
+
+def test_ctfidf_leaves_out_brand_words_and_lone_negations():
+    texts = ["spotify not play song", "spotify song skip not", "amazon order late", "amazon order lost"]
+    keywords = ctfidf_keywords(texts, np.array([0, 0, 1, 1]), 2, excluded_words=frozenset({"spotify", "amazon"}))
+    terms = {term for topic in keywords for term, _ in topic}
+    assert "not play" in terms and "song" in terms
+    assert not any("spotify" in term or "amazon" in term for term in terms)
+    assert "not" not in terms
+
+
+def test_ctfidf_with_no_words_gives_empty_keywords():
+    assert ctfidf_keywords(["", ""], np.array([0, 1]), 2) == [[], []]
+
+
+@pytest.mark.parametrize(("keywords", "label"), [
+    (["gift card", "card", "refund", "balance"], "gift card / refund / balance"),
+    (["password"], "password"),
+    ([], "(no keywords)"),
+])
+def test_short_label(keywords, label):
+    assert short_label(keywords) == label
+
+
+def test_representatives_are_members_nearest_their_centroid():
+    features = np.array([[0.0], [0.1], [5.0], [10.0], [10.2], [9.0]])
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    chosen = representative_indices(features, labels, np.array([[0.0], [10.0]]), n_examples=2)
+    assert chosen[0].tolist() == [0, 1] and chosen[1].tolist() == [3, 4]
+
+
+def test_describe_topics_examples_belong_to_their_topic():
+    rng = np.random.default_rng(0)
+    features = np.vstack([rng.normal(0, 1, (20, 3)), rng.normal(8, 1, (20, 3))])
+    labels = np.repeat([0, 1], 20)
+    centroids = np.array([features[:20].mean(0), features[20:].mean(0)])
+    texts = [f"tweet {i}" for i in range(40)]
+    keyword_texts = ["card refund"] * 20 + ["password login"] * 20
+    topics = describe_topics(keyword_texts, texts, np.arange(100, 140), np.array(["Bank"] * 40), frozenset(),
+                             features, labels, centroids)
+    assert topics["n_topics"] == 2
+    for topic in topics["topics"]:
+        assert topic["keywords"] and topic["label"] and len(topic["examples"]) == 5
+        for example in topic["examples"]:
+            assert labels[example["tweet_id"] - 100] == topic["topic"]
+            assert example["text"] == texts[example["tweet_id"] - 100]
+        assert topic["size"] == 20 and topic["share"] == 0.5
+        assert topic["top_brands"] == [{"brand": "Bank", "share": 1.0}]
+
+
+def test_quality_separated_blobs_score_well_and_are_stable():
+    rng = np.random.default_rng(1)
+    features = np.vstack([rng.normal(center, 0.3, (50, 2)) for center in ([0, 5], [5, 0], [-5, -5])])
+    labels = np.repeat([0, 1, 2], 50)
+    quality = partition_quality(features, labels, 3, seed=0)
+    assert quality["silhouette_cosine"] > 0.8
+    assert 0 < quality["davies_bouldin"] < 0.5
+    assert quality["calinski_harabasz"] > 100
+    assert quality["min_topic_share"] == quality["max_topic_share"] == pytest.approx(1 / 3, abs=1e-6)
+    assert seed_stability(features, 3, n_init=1, seeds=[0, 1, 2, 3, 4]) == 1.0
+
+
+def test_quality_of_noise_is_poor_and_unstable():
+    features = np.random.default_rng(2).normal(size=(300, 5))
+    labels = np.random.default_rng(3).integers(0, 4, 300)
+    assert partition_quality(features, labels, 4, seed=0)["silhouette_cosine"] < 0.1
+    assert seed_stability(features, 8, n_init=1, seeds=[0, 1, 2, 3, 4]) < 0.9
