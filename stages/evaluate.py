@@ -10,8 +10,15 @@ from tweet_topics.datasets import read_arrays, read_frames
 from tweet_topics.evaluate import confusion_rows, report, split_scores
 from tweet_topics.params import load_section
 from tweet_topics.quality import partition_quality, seed_stability
-from tweet_topics.report import (markdown_report, plot_confusion, plot_topic_map, plot_topic_sizes, topic_map_table,
-                                 topic_names, topic_sizes_table)
+from tweet_topics.report import (
+    markdown_report,
+    plot_confusion,
+    plot_topic_map,
+    plot_topic_sizes,
+    topic_map_table,
+    topic_names,
+    topic_sizes_table,
+)
 from tweet_topics.stage import run_stage
 
 REDUCED_DIR = Path("data/05_reduced")
@@ -52,11 +59,10 @@ def main() -> None:
     write_json(CLASSIFICATION_REPORT_FILE, report(actual, predicted, names))
     sizes = topic_sizes_table(topics)
     points = topic_map_table(features["discovery"], discovery_labels, names, kmeans["seed"])
-    with atomic_dir(PLOTS_DIR) as tmp:
-        confusion_rows(actual, predicted, evaluation["tweet_id"].to_numpy(), names, CONFUSION_MAX_ROWS).to_csv(
-            tmp / "confusion_evaluation.csv", index=False)
-        sizes.to_csv(tmp / "topic_sizes.csv", index=False)
-        points.to_csv(tmp / "topic_map.csv", index=False)
+    confusion = confusion_rows(actual, predicted, evaluation["tweet_id"].to_numpy(), names, CONFUSION_MAX_ROWS)
+    for name, table in [("confusion_evaluation", confusion), ("topic_sizes", sizes), ("topic_map", points)]:
+        with atomic_file(PLOTS_DIR / f"{name}.csv") as tmp:
+            table.to_csv(tmp, index=False)
     with atomic_dir(REPORT_DIR) as tmp:
         figures = {"sizes": "topic_sizes.png", "map": "topic_map.png", "confusion": "confusion_matrix.png"}
         plot_topic_sizes(sizes, tmp / figures["sizes"])

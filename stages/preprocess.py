@@ -2,12 +2,11 @@
 
 from pathlib import Path
 
-from tweet_topics.text.cleaner import TweetCleaner
-
 from tweet_topics.atomic import atomic_dir
 from tweet_topics.datasets import read_frames, write_frames
 from tweet_topics.params import load_section
 from tweet_topics.stage import run_stage
+from tweet_topics.text.cleaner import TweetCleaner
 
 IN_DIR = Path("data/02_prepared")
 OUT_DIR = Path("data/03_preprocessed")

@@ -8,13 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
-ALL_STAGES = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
+MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
+SWEEP_K = [4, 8, 12]
 
 
 def run(args: list[str], cwd: Path) -> str:
@@ -50,6 +52,7 @@ def project(tmp_path_factory, twcs_sample) -> Path:
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["ingest"]["raw_path"] = str(twcs_sample)
     params["ingest"]["max_inbound"] = 3000
+    params["sweep"]["k_values"] = SWEEP_K
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "init", "-q"], root)
     run(["git", "add", "-A"], root)
@@ -66,7 +69,9 @@ def first_repro(project) -> str:
 
 
 def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
-    assert stages_run(first_repro) == ALL_STAGES
+    ran = stages_run(first_repro)
+    assert [stage for stage in ran if stage != "sweep"] == MAIN_PATH
+    assert "sweep" in ran and ran.index("sweep") > ran.index("reduce")
     metrics = json.loads((project / "metrics" / "metrics.json").read_text())
     assert set(metrics) == {"discovery", "validation", "evaluation"}
     for split, scores in metrics.items():
@@ -74,10 +79,11 @@ def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
             assert 0 <= scores[name] <= 1, (split, name)
     assert metrics["evaluation"]["macro_f1"] >= 0.85
     assert sum(scores["n_tweets"] for scores in metrics.values()) == 3000
-    for name in ["models/pca.joblib", "models/kmeans.joblib", "models/classifier.joblib",
+    for name in ["models/pca.joblib", "metrics/plots/k_sweep.csv", "models/kmeans.joblib", "models/classifier.joblib",
                  "metrics/classification_report.json", "metrics/plots/confusion_evaluation.csv",
                  "metrics/plots/topic_sizes.csv", "metrics/plots/topic_map.csv", "models/topics.json",
-                 "reports/report.md", "reports/topic_sizes.png", "reports/topic_map.png", "reports/confusion_matrix.png",
+                 "reports/report.md", "reports/topic_sizes.png", "reports/topic_map.png",
+                 "reports/confusion_matrix.png",
                  "data/06_clustered/evaluation.parquet", "data/04_embeddings/discovery.npy"]:
         assert (project / name).stat().st_size > 0, name
 
@@ -100,4 +106,46 @@ def test_exp_run_new_k_reuses_embeddings_and_pca(project, first_repro):
 
 def test_changing_pca_reruns_reduce_and_after_but_not_featurize(project, first_repro):
     output = dvc("exp", "run", "-S", "pca.n_components=20", cwd=project)
-    assert stages_run(output) == ["reduce", "cluster", "train", "evaluate"]
+    assert sorted(stages_run(output)) == sorted(["reduce", "sweep", "cluster", "train", "evaluate"])
+
+
+def test_topics_have_keywords_examples_and_labels_from_their_cluster(project, first_repro):
+    topics = json.loads((project / "models" / "topics.json").read_text())
+    discovery = pd.read_parquet(project / "data" / "06_clustered" / "discovery.parquet")
+    topic_of = dict(zip(discovery["tweet_id"], discovery["pseudo_label"], strict=True))
+    text_of = dict(zip(discovery["tweet_id"], discovery["text"], strict=True))
+    assert topics["n_topics"] == 8 and len(topics["topics"]) == 8
+    for topic in topics["topics"]:
+        assert topic["label"] and topic["label"] != "(no keywords)"
+        assert len(topic["keywords"]) == 10
+        assert len(topic["examples"]) == 5
+        for example in topic["examples"]:
+            assert topic_of[example["tweet_id"]] == topic["topic"]
+            assert text_of[example["tweet_id"]] == example["text"]
+    assert abs(sum(topic["share"] for topic in topics["topics"]) - 1) < 1e-4
+    names = {f"{topic['topic']}: {topic['label']}" for topic in topics["topics"]}
+    confusion = pd.read_csv(project / "metrics" / "plots" / "confusion_evaluation.csv")
+    assert set(confusion["actual"]) <= names and set(confusion["predicted"]) <= names
+    assert all(f"{topic['topic']}: {topic['label']}" in (project / "reports" / "report.md").read_text()
+               for topic in topics["topics"])
+
+
+def test_cluster_quality_metrics_are_in_range(project, first_repro):
+    clusters = json.loads((project / "metrics" / "metrics.json").read_text())["clusters"]
+    assert -1 <= clusters["silhouette_cosine"] <= 1
+    assert clusters["davies_bouldin"] > 0 and clusters["calinski_harabasz"] > 0
+    assert 0 < clusters["min_topic_share"] <= 1 / 8 <= clusters["max_topic_share"] < 1
+    assert -1 <= clusters["seed_stability_ari"] <= 1
+
+
+def test_sweep_has_one_row_per_k(project, first_repro):
+    sweep = pd.read_csv(project / "metrics" / "plots" / "k_sweep.csv")
+    assert sweep["k"].tolist() == SWEEP_K
+    assert sweep["inertia"].is_monotonic_decreasing
+    assert sweep[["silhouette_cosine", "seed_stability_ari"]].abs().le(1).all().all()
+
+
+def test_dvc_plots_render(project, first_repro):
+    dvc("plots", "show", "-o", str(project / "plots_html"), cwd=project)
+    html = (project / "plots_html" / "index.html").read_text()
+    assert "k sweep" in html and "Topic sizes" in html

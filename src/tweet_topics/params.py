@@ -52,6 +52,14 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "seed": _non_negative_int,
         "n_init": _positive_int,
     },
+    "sweep": {
+        "k_values": ((list,), lambda v: len(v) > 0 and all(isinstance(k, int) and not isinstance(k, bool) and k >= 2
+                                                            for k in v), "a non-empty list of integers >= 2"),
+        "max_tweets": _positive_int,
+        "seed": _non_negative_int,
+        "n_init": _positive_int,
+        "stability_seeds": ((int,), lambda v: v >= 2, "an integer >= 2"),
+    },
     "train": {
         "C": _positive_number,
         "class_weight": ((str, type(None)), lambda v: v in ("balanced", None), "'balanced' or null"),

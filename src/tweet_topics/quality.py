@@ -3,9 +3,9 @@
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
-                             silhouette_score)
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 SILHOUETTE_MAX_SAMPLE = 10_000
 
@@ -30,3 +30,17 @@ def seed_stability(features: np.ndarray, n_topics: int, n_init: int, seeds: list
     partitions = [KMeans(n_clusters=n_topics, random_state=seed, n_init=n_init).fit_predict(features)
                   for seed in seeds]
     return round(float(np.mean([adjusted_rand_score(a, b) for a, b in combinations(partitions, 2)])), 6)
+
+
+def k_sweep(features: np.ndarray, k_values: list[int], seed: int, n_init: int, stability_seeds: int) -> pd.DataFrame:
+    """One row per k: inertia, the partition-quality scores and seed stability, to choose kmeans.n_clusters."""
+    rows = []
+    for k in k_values:
+        kmeans = KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(features)
+        rows.append({
+            "k": k,
+            "inertia": round(float(kmeans.inertia_), 4),
+            **partition_quality(features, kmeans.labels_, k, seed),
+            "seed_stability_ari": seed_stability(features, k, n_init, [seed + i for i in range(stability_seeds)]),
+        })
+    return pd.DataFrame(rows)

@@ -6,7 +6,6 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-
 # Negations stay in the keyword view ("not work" is a topic), but alone they name nothing.
 UNINFORMATIVE_TERMS = frozenset({"not", "no", "never", "nor"})
 

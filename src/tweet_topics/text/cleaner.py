@@ -4,21 +4,28 @@ DESIGN.md ("Text: two views, measured"): stopword removal and lemmatisation help
 embeddings, so the embedding view only normalises what an encoder cannot read (links, anonymised handles,
 HTML entities, emoji, emoticons, chat abbreviations, elongations) and the keyword view adds the heavy cleaning.
 
-Embedding view, in this order (each step's output is left unchanged by every step, so cleaning is idempotent):
+Embedding view, in this order:
   1. characters: HTML entities unescaped (repeatedly: twcs has ``&amp;amp;``), lone surrogates, U+FFFD and
      invisible characters dropped, NFKC (fullwidth and "fancy" maths letters to plain ones, ``…`` to ``...``),
      curly quotes and apostrophes to straight ones so ``don’t`` reads like ``don't``, control characters to spaces;
-  2. URLs removed (see ``_URL_RE``); twcs's ``__email__`` redaction becomes the word ``email``;
-  3. anonymised customer handles (``@115712``) removed, brand handles become the brand's name;
-  4. hashtags become their words (``#NeverAgain`` -> ``Never Again``);
-  5. emoji become their CLDR names (``😂`` -> ``face with tears of joy``), skin tones dropped, a run of the same
-     emoji kept once;
+  2. emoji become their CLDR names (``😂`` -> ``face with tears of joy``), skin tones dropped, a run of the same
+     emoji said once;
+  3. URLs removed (see ``_URL_RE``); kaomoji with spaces inside (``( ͡° ͜ʖ ͡°)``) replaced from the emoticon lexicon;
+  then on each whitespace-separated chunk (memoised: chunks repeat across tweets):
+  4. twcs's ``__email__`` redaction becomes the word ``email``;
+  5. anonymised customer handles (``@115712``) removed, brand handles become the brand's name (``@AmazonHelp`` ->
+     ``Amazon Help``), hashtags become their words (``#NeverAgain`` -> ``Never Again``);
   6. letters repeated 3+ times cut to 2 (``soooo`` -> ``soo``, ``goooood`` -> ``good``);
-  7. emoticons and 8. chat abbreviations replaced from the package's lexicons (``lexicons/*.tsv``);
-  9. whitespace collapsed to single spaces.
+  7. emoticons, then chat abbreviations, replaced from the package's lexicons (``lexicons/*.tsv``);
+  8. whitespace collapsed to single spaces.
+Each view is idempotent (cleaning its output again changes nothing); where one pass could expose a new match (a
+removed handle gives an emoticon the space it needed) the chunk is cleaned again until it settles.
+
 Keyword view: the embedding view lower-cased, tokenised like nltk's TweetTokenizer, stopwords of the language
-removed except negations (``n't`` and ``cannot`` become ``not``), English tokens lemmatised with WordNet, and
-tokens without a letter (bare punctuation, numbers, prices, versions) dropped.
+removed except negations (``n't`` and ``cannot`` become ``not``), English tokens lemmatised with WordNet (other
+languages keep their word forms: WordNet is English), elongations the embedding view cut to two letters restored
+when WordNet knows the word (``trackk`` -> ``track``), and tokens without a letter (bare punctuation, numbers,
+prices, versions) and lone Latin letters dropped. Emoji and emoticon words are English in every language.
 """
 
 from __future__ import annotations
@@ -75,7 +82,9 @@ _QUOTE_RE = re.compile("[" + "".join(_QUOTES) + "]")  # a regex: str.translate i
 # topic, pull unrelated tweets together in embedding space and top every keyword list. Printable ASCII only, so
 # an emoji glued to the end of a link survives.
 _URL_RE = re.compile(r"(?:https?://|www\.)[!-~]+", re.IGNORECASE)
-_HANDLE_RE = re.compile(r"@(?<![A-Za-z0-9_@].)([A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*)")
+# A run of glued handles ("@Delta@115712") is one match, so one pass leaves none behind (idempotence).
+_NAME = r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*"
+_HANDLE_RE = re.compile(rf"@(?<![A-Za-z0-9_@].){_NAME}(?:@{_NAME})*")
 _HASHTAG_RE = re.compile(r"#(?<!#.)(\w*[^\W\d_]\w*)")  # "set#Help" too: no URL is left to break
 # Brand handles and hashtags are split into words (SpotifyCares -> Spotify Cares, GWRHelp -> GWR Help): the
 # encoder's WordPiece vocabulary knows "spotify" and "help" but cuts "spotifycares" at arbitrary pieces, and the
@@ -130,8 +139,8 @@ def _split_words(name: str) -> str:
 
 
 def _handle(match: re.Match[str]) -> str:
-    name = match.group(1)
-    return " " if name.isdigit() else f" {_split_words(name)}"
+    names = match.group()[1:].split("@")
+    return "".join(" " if name.isdigit() else f" {_split_words(name)}" for name in names)
 
 
 def _hashtag(match: re.Match[str]) -> str:
@@ -218,12 +227,16 @@ _EMOTICON_SYMBOLS = r"0-9:;=<>^*/\\|(){}\[\]_@~#$%&+\-"
 _BRACKETS = "()[]{}"
 
 
-def _emoticon_left(first: str) -> str:
+_EMOTICON_WALLS = frozenset("0123456789:;=<>^*/\\|(){}[]_@~#$%&+-")
+
+
+def _emoticon_may_follow(before: str, first: str) -> bool:
+    """Whether an emoticon starting with ``first`` may come right after the character ``before``."""
     if first.isalnum():
-        return r"[^\W_]"  # XD, T_T, o_O: not inside a word
+        return not before.isalnum()  # XD, T_T, o_O: not inside a word
     if first in _BRACKETS:
-        return r"\S"  # "(:" and "):" only after a space: "(see below):" is no emoticon
-    return f"[{_EMOTICON_SYMBOLS}]"
+        return before.isspace()  # "(:" and "):" only after a space: "(see below):" is no emoticon
+    return before not in _EMOTICON_WALLS
 
 
 def _emoticon_right(key: str) -> str:
@@ -232,7 +245,9 @@ def _emoticon_right(key: str) -> str:
         return r"(?![^\W_])"  # :D, :p, <3, XD: not followed by a letter or digit (":Dfoo", "<30 min")
     if last in ":;=":
         return r"(?![^\s.,!?])"  # "):", ";_;" end a word
-    return r"(?![0-9/\\:;=<>^*|_~$%&+\-])"  # ":/" is no emoticon in "C:/Users", ":$" none in "costs:$20"
+    if last in "/\\":
+        return r"(?![\w/\\:;=<>^*|~$%&+\-])"  # ":/" is no emoticon in "C:/Users"
+    return r"(?![0-9/\\:;=<>^*|_~$%&+\-])"  # ":$" is none in "costs:$20", ":(" none in ":(("
 
 
 # A chat abbreviation is a whole word: not inside a handle, hashtag, URL, number, contraction or "U.S.".
@@ -279,9 +294,11 @@ class TweetCleaner:
             emoticons.setdefault(_normalise_characters(token).strip(), replacement)
         self._emoticons = emoticons
         spaced = [key for key in emoticons if len(key.split()) > 1]  # a kaomoji spans chunks: whole text
-        self._spaced_emoticon_re = re.compile(_trie_pattern(spaced, _emoticon_left, _emoticon_right))
+        # The left boundary is checked in Python (_replace_emoticons), so that an emoticon may follow one just
+        # replaced: ":(:(" or two lenny faces in a row are all replaced in one pass.
+        self._spaced_emoticon_re = re.compile(_trie_pattern(spaced, lambda _: "", _emoticon_right))
         self._emoticon_re = re.compile(_trie_pattern(
-            [key for key in emoticons if len(key.split()) == 1], _emoticon_left, _emoticon_right, ")(][DdPp3"))
+            [key for key in emoticons if len(key.split()) == 1], lambda _: "", _emoticon_right, ")(][DdPp3"))
         abbreviations: dict[str, str] = {}
         for token, replacement in load_chat_abbreviations().items():
             for form in abbreviation_forms(token):
@@ -344,7 +361,7 @@ class TweetCleaner:
         if "://" in text or "www." in text or "WWW." in text:
             text = _URL_RE.sub(" ", text)
         if not text.isascii():
-            text = self._spaced_emoticon_re.sub(self._emoticon, text)
+            text = self._replace_emoticons(self._spaced_emoticon_re, text)
         return text
 
     def _chunk_view(self, chunk: str) -> str:
@@ -376,7 +393,7 @@ class TweetCleaner:
         if "#" in chunk:
             chunk = _HASHTAG_RE.sub(_hashtag, chunk)
         chunk = _ELONGATION_RE.sub(_shorten, chunk)
-        chunk = self._emoticon_re.sub(self._emoticon, chunk)
+        chunk = self._replace_emoticons(self._emoticon_re, chunk)
         chunk = self._abbreviation_re.sub(self._abbreviation, chunk)
         return " ".join(chunk.split())
 
@@ -410,12 +427,27 @@ class TweetCleaner:
             text = "".join(pieces)
         return _EMOJI_LEFTOVER_RE.sub("", text)
 
-    def _emoticon(self, match: re.Match[str]) -> str:
-        found = match.group()
-        replacement = self._emoticons.get(found)
-        if replacement is None:  # ":)))" matched ":)" with its last character repeated
-            replacement = self._emoticons[found.rstrip(found[-1]) + found[-1]]
-        return f" {replacement} "  # words, so they must not touch a neighbour ("thanks:)")
+    def _replace_emoticons(self, pattern: re.Pattern[str], text: str) -> str:
+        pieces: list[str] = []
+        done = 0  # end of the last replacement
+        match = pattern.search(text)
+        while match is not None:
+            start = match.start()
+            if start == 0 or start == done or _emoticon_may_follow(text[start - 1], text[start]):
+                found = match.group()
+                replacement = self._emoticons.get(found)
+                if replacement is None:  # ":)))" matched ":)" with its last character repeated
+                    replacement = self._emoticons[found.rstrip(found[-1]) + found[-1]]
+                pieces.append(text[done:start])
+                pieces.append(f" {replacement} ")  # words, so they must not touch a neighbour ("thanks:)")
+                done = match.end()
+                match = pattern.search(text, done)
+            else:
+                match = pattern.search(text, start + 1)
+        if not pieces:
+            return text
+        pieces.append(text[done:])
+        return "".join(pieces)
 
     def _abbreviation(self, match: re.Match[str]) -> str:
         # The boundaries keep letters off both sides, except after "w/" ("w/my" -> "with my").

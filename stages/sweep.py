@@ -1,0 +1,35 @@
+"""sweep: cluster quality and inertia for each k in sweep.k_values, to choose kmeans.n_clusters (off the main path)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.atomic import atomic_file
+from tweet_topics.datasets import read_arrays
+from tweet_topics.errors import UserError
+from tweet_topics.params import load_section
+from tweet_topics.quality import k_sweep
+from tweet_topics.stage import run_stage
+
+REDUCED_DIR = Path("data/05_reduced")
+SWEEP_FILE = Path("metrics/plots/k_sweep.csv")
+
+
+def main() -> None:
+    params = load_section("sweep")
+    features = read_arrays(REDUCED_DIR, mmap=True)["discovery"]
+    if len(features) > params["max_tweets"]:  # a fixed sample: the sweep compares k, it need not see every tweet
+        rows = np.random.default_rng(params["seed"]).choice(len(features), params["max_tweets"], replace=False)
+        features = features[np.sort(rows)]
+    features = np.asarray(features)
+    too_large = [k for k in params["k_values"] if k > len(features)]
+    if too_large:
+        raise UserError(f"sweep.k_values holds k={too_large[0]} but only {len(features)} discovery tweets are"
+                        " swept: lower the k values or raise ingest.max_inbound")
+    table = k_sweep(features, params["k_values"], params["seed"], params["n_init"], params["stability_seeds"])
+    with atomic_file(SWEEP_FILE) as tmp:
+        table.to_csv(tmp, index=False)
+
+
+if __name__ == "__main__":
+    run_stage("sweep", main)
