@@ -8,9 +8,11 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tweet_topics.labelled_eval import PIPELINE_SECTIONS
 
-DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())
-STAGES = DVC_YAML["stages"]
+PIPELINE_FILES = ["dvc.yaml", "labelled/dvc.yaml"]  # the main path, and the optional labelled evaluation
+STAGES = {name: stage for file in PIPELINE_FILES
+          for name, stage in yaml.safe_load((REPO / file).read_text())["stages"].items()}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -54,6 +56,8 @@ def test_stage_code_deps_are_exactly_its_imports(name):
 def test_stage_params_are_exactly_the_sections_it_loads(name):
     source = (REPO / "stages" / f"{name}.py").read_text()
     loaded = set(re.findall(r'load_section\("(\w+)"\)', source))
+    if "PIPELINE_SECTIONS" in source:
+        loaded |= set(PIPELINE_SECTIONS)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     declared = set(STAGES[name].get("params", []))
     assert declared == {f"{section}.{key}" for section in loaded for key in params[section]}

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED_DATA
 
 pytestmark = pytest.mark.slow
 MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
@@ -34,7 +34,7 @@ def dvc(*args: str, cwd: Path) -> str:
 
 
 def stages_run(output: str) -> list[str]:
-    return re.findall(r"Running stage '(\w+)'", output)
+    return re.findall(r"Running stage '(?:[\w/.]+:)?(\w+)'", output)
 
 
 def project_files() -> list[str]:
@@ -73,13 +73,14 @@ def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
     assert [stage for stage in ran if stage != "sweep"] == MAIN_PATH
     assert "sweep" in ran and ran.index("sweep") > ran.index("reduce")
     metrics = json.loads((project / "metrics" / "metrics.json").read_text())
-    assert set(metrics) == {"discovery", "validation", "evaluation"}
-    for split, scores in metrics.items():
+    splits = {split: metrics[split] for split in ("discovery", "validation", "evaluation")}
+    for split, scores in splits.items():
         for name in ("accuracy", "macro_f1", "weighted_f1"):
             assert 0 <= scores[name] <= 1, (split, name)
     assert metrics["evaluation"]["macro_f1"] >= 0.85
-    assert sum(scores["n_tweets"] for scores in metrics.values()) == 3000
-    for name in ["models/pca.joblib", "metrics/plots/k_sweep.csv", "models/kmeans.joblib", "models/classifier.joblib",
+    assert sum(scores["n_tweets"] for scores in splits.values()) == 3000
+    for name in ["models/reducer.joblib", "metrics/plots/k_sweep.csv", "models/kmeans.joblib",
+                 "models/classifier.joblib",
                  "metrics/classification_report.json", "metrics/plots/confusion_evaluation.csv",
                  "metrics/plots/topic_sizes.csv", "metrics/plots/topic_map.csv", "models/topics.json",
                  "reports/report.md", "reports/topic_sizes.png", "reports/topic_map.png",
@@ -149,3 +150,15 @@ def test_dvc_plots_render(project, first_repro):
     dvc("plots", "show", "-o", str(project / "plots_html"), cwd=project)
     html = (project / "plots_html" / "index.html").read_text()
     assert "k sweep" in html and "Topic sizes" in html
+
+
+def test_optional_labelled_stage_scores_clusters_and_trained_topics(project, first_repro):
+    clinc = pd.read_csv(SHARED_DATA / "labelled" / "clinc150" / "test.csv")
+    clinc = clinc[clinc["label"].isin(sorted(clinc["label"].unique())[:6])]
+    clinc.to_csv(project / "data" / "00_raw" / "labelled.csv", index=False)  # the default labelled.path
+    assert stages_run(dvc("repro", "labelled/dvc.yaml", cwd=project)) == ["labelled"]
+    scores = json.loads((project / "metrics" / "labelled.json").read_text())
+    assert scores["k"] == 6 and scores["n_texts"] == 180
+    for name in ("accuracy", "nmi", "ari", "homogeneity", "completeness"):
+        assert 0 <= scores[name] <= 1, name
+    assert 0 <= scores["trained_topics"]["nmi"] <= 1 and 0 < scores["trained_topics"]["purity"] <= 1

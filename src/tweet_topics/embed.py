@@ -53,6 +53,11 @@ def load_encoder(name: str, device: str):
         ) from None
 
 
+def embed_texts(encoder, texts: Sequence[str], batch_size: int) -> np.ndarray:
+    return encoder.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
+                          show_progress_bar=False).astype(np.float32, copy=False)
+
+
 def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chunk_size: int = 2048,
                  show_progress: bool = True) -> None:
     """Embed `texts` into a float32 .npy at `path`, one chunk in memory at a time."""
@@ -63,9 +68,7 @@ def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chu
     with tqdm(total=len(texts), unit="tweet", desc=f"embed {path.stem}", disable=not show_progress) as bar:
         for start in range(0, len(texts), chunk_size):
             chunk = list(texts[start:start + chunk_size])
-            out[start:start + len(chunk)] = encoder.encode(
-                chunk, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
-            ).astype(np.float32, copy=False)
+            out[start:start + len(chunk)] = embed_texts(encoder, chunk, batch_size)
             bar.update(len(chunk))
     out.flush()
     del out

@@ -14,7 +14,7 @@ PARAMS_FILE = Path("params.yaml")
 Check = tuple[tuple[type, ...], Callable[[Any], bool] | None, str]
 
 _positive_int: Check = ((int,), lambda v: v > 0, "a positive integer")
-_non_negative_int: Check = ((int,), lambda v: v >= 0, "an integer >= 0 (0 means no cap)")
+_non_negative_int: Check = ((int,), lambda v: v >= 0, "an integer >= 0")
 _positive_number: Check = ((int, float), lambda v: v > 0, "a positive number")
 _text: Check = ((str,), lambda v: v.strip() != "", "a non-empty string")
 _fraction_map: Check = (
@@ -43,9 +43,20 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "device": ((str,), lambda v: v in ("auto", "cpu", "cuda") or v.startswith("cuda:"),
                    "'auto', 'cpu', 'cuda' or 'cuda:N'"),
     },
+    "reduce": {
+        "method": ((str,), lambda v: v in ("pca", "umap"), "'pca' or 'umap'"),
+    },
     "pca": {
         "n_components": _positive_int,
+        "whiten": ((bool,), None, "true or false"),
         "seed": _non_negative_int,
+    },
+    "umap": {
+        "n_components": _positive_int,
+        "n_neighbors": ((int,), lambda v: v >= 2, "an integer >= 2"),
+        "min_dist": ((int, float), lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+        "seed": _non_negative_int,
+        "max_fit_tweets": _positive_int,
     },
     "kmeans": {
         "n_clusters": ((int,), lambda v: v >= 2, "an integer >= 2"),
@@ -59,6 +70,10 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "seed": _non_negative_int,
         "n_init": _positive_int,
         "stability_seeds": ((int,), lambda v: v >= 2, "an integer >= 2"),
+    },
+    "labelled": {
+        "path": _text,
+        "k": _non_negative_int,
     },
     "train": {
         "C": _positive_number,
@@ -95,6 +110,7 @@ def validate_section(section: str, values: dict[str, Any], path: Path = PARAMS_F
             raise UserError(f"{path}: key '{section}.{key}' is missing; it must be {wanted}")
         value = values[key]
         # bool is an int in Python, but `n_clusters: true` is a typo, not a number
-        if isinstance(value, bool) or not isinstance(value, types) or (check and not check(value)):
+        wrong_bool = isinstance(value, bool) and bool not in types
+        if wrong_bool or not isinstance(value, types) or (check and not check(value)):
             raise UserError(f"{path}: '{section}.{key}' is {value!r}; it must be {wanted}")
     return dict(values)

@@ -60,10 +60,11 @@ _PLAIN_CHUNK_RE = re.compile(r"([^\W\d_]+(?:['-][^\W\d_]+)*)[.,!?]*")
 _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 _CLITIC_RE = re.compile(r"(.+?)'(?:s|m|re|ve|ll|d)")
 # WordNet's noun and verb rules only strip these endings; any other word changes only through its exception
-# lists (went -> go, mice -> mouse), so other tokens skip the lookup (a third of the keyword view's time).
+# lists (went -> go, mice -> mouse), so other tokens skip the lookup.
 _INFLECTIONS = ("s", "ed", "ing", "men")
 _SHORT_VERBS = frozenset({"be", "do", "go"})
 _DOUBLE_LETTER_RE = re.compile(r"([a-z])\1")
+_INNER_COLON_RE = re.compile(r"(?<=[^\W_]):(?=[^\W_])")
 _HANG_RE = re.compile(r"([^\w\s])\1{3,}")  # as TweetTokenizer: "-----" costs its pattern quadratic time
 _AMPERSAND_CHUNK_RE = re.compile(r"([^\W\d_]+(?:&[^\W\d_]+)+)[.,!?]*")  # at&t, m&s, h&m stay one word
 
@@ -247,7 +248,7 @@ def _emoticon_right(key: str) -> str:
         return r"(?![^\s.,!?])"  # "):", ";_;" end a word
     if last in "/\\":
         return r"(?![\w/\\:;=<>^*|~$%&+\-])"  # ":/" is no emoticon in "C:/Users"
-    return r"(?![0-9/\\:;=<>^*|_~$%&+\-])"  # ":$" is none in "costs:$20", ":(" none in ":(("
+    return r"(?![0-9/\\:;=<>^*|_~$%&+\-])"  # ":$" is none in "costs:$20"
 
 
 # A chat abbreviation is a whole word: not inside a handle, hashtag, URL, number, contraction or "U.S.".
@@ -268,7 +269,10 @@ class TweetCleaner:
     hold 330k chunks but only 33k distinct ones, so most of the regex work is done once per distinct chunk.
     """
 
-    _CACHE_LIMIT = 500_000  # entries per memo; a memo that fills up is cleared, so memory stays bounded
+    # Entries per memo; a memo that fills up is cleared, so memory stays bounded on 1.5M tweets (a few hundred MB
+    # at most). Whole texts repeat least (3% of the sample), chunks and tokens most.
+    _TEXT_MEMO_LIMIT = 100_000
+    _CACHE_LIMIT = 300_000
 
     def __init__(self, language: str = "english") -> None:
         require_nltk_resources(language)
@@ -283,7 +287,12 @@ class TweetCleaner:
         self._lemmatizer = WordNetLemmatizer() if self._english else None
         if self._lemmatizer is not None:
             self._lemmatizer.lemmatize("tweets")  # loads WordNet now (seconds), not inside the first batch
+            from nltk.corpus import wordnet
+
+            # All WordNet base forms of a word, as WordNetLemmatizer._morphy gives them (without its per-call import).
+            self._morphy = wordnet._morphy
         self._irregular = _wordnet_exceptions() if self._english else frozenset()
+        self._wordnet_words = _wordnet_words() if self._english else frozenset()
         # Its word pattern, run without the per-call wrappers: the text is already unescaped and lower-cased.
         word_re = TweetTokenizer().WORD_RE
         self._tweet_words = regex.compile(word_re.pattern, word_re.flags).findall
@@ -346,8 +355,11 @@ class TweetCleaner:
         return " ".join(words)
 
     def _whole_text_steps(self, text: object) -> str:
-        """Steps 1, 5 and 2 (emoji before links: dropping a stray variation selector can complete "https://"),
-        then the emoticons with spaces inside (kaomoji), which span chunks."""
+        """Steps 1 to 3 (emoji before links: dropping a stray variation selector can complete "https://")."""
+        if type(text) is str and text.isascii() and text.isprintable() and "&" not in text:  # most tweets
+            if "://" in text or "www." in text or "WWW." in text:
+                return _URL_RE.sub(" ", text)
+            return text
         text = _normalise_characters(_as_text(text))
         for _ in range(3):
             if text.isascii():
@@ -381,7 +393,7 @@ class TweetCleaner:
         return view
 
     def _chunk_steps(self, chunk: str) -> str:
-        """Steps 2 to 8 on one whitespace-free chunk: none of them looks across a space."""
+        """Steps 4 to 8 on one whitespace-free chunk: none of them looks across a space."""
         if chunk.isalpha():  # most chunks: then a lexicon entry can only be the whole chunk
             chunk = _ELONGATION_RE.sub(_shorten, chunk)
             emoticon = self._emoticons.get(chunk) or self._emoticons.get(chunk.rstrip(chunk[-1]) + chunk[-1])
@@ -398,7 +410,7 @@ class TweetCleaner:
         return " ".join(chunk.split())
 
     def _emoji_to_words(self, text: str) -> str:
-        """Step 5 on the whole text (a run of emoji may be spaced out): each emoji by its longest known sequence."""
+        """Step 2 on the whole text (a run of emoji may be spaced out): each emoji by its longest known sequence."""
         if _SKIN_TONE_RE.search(text):
             text = _SKIN_TONE_RE.sub("", text)
         names, lengths = self._emoji_names, self._emoji_lengths
@@ -477,12 +489,18 @@ class TweetCleaner:
         # its patterns span spaces (phone numbers, spaced dots), and those hold no letter, so they are dropped
         # either way; tests/test_text_cleaner.py checks this on the sample tweets. A plain word with sentence
         # punctuation is one token without running the pattern (~10 us a word on this machine). One exception
-        # on purpose: TweetTokenizer cuts "at&t" and "m&s" into letters that are then dropped, so brands vanish.
+        # on purpose: TweetTokenizer cuts "at&t" and "m&s" into letters that are then dropped, so brands vanish,
+        # and a colon between two words or numbers separates them.
         if chunk.isalpha():
             tokens: tuple[str, ...] | list[str] = (chunk,)
         else:
             plain = _PLAIN_CHUNK_RE.fullmatch(chunk) or _AMPERSAND_CHUNK_RE.fullmatch(chunk)
-            tokens = (plain.group(1),) if plain else self._tweet_words(_HANG_RE.sub(r"\1\1\1", chunk))
+            if plain:
+                tokens = (plain.group(1),)
+            else:
+                if ":" in chunk:  # "spotify:user:x:playlist": TweetTokenizer would read ":p" as an emoticon
+                    chunk = _INNER_COLON_RE.sub(" ", chunk)
+                tokens = self._tweet_words(_HANG_RE.sub(r"\1\1\1", chunk))
         if len(tokens) == 1:
             return self._token_keywords(tokens[0])
         return tuple(keyword for token in tokens for keyword in self._token_keywords(token))
@@ -491,6 +509,8 @@ class TweetCleaner:
         """The keywords a token becomes (none when it is dropped), memoised."""
         keywords = self._keywords.get(token)
         if keywords is None:
+            if len(self._keywords) >= self._CACHE_LIMIT:
+                self._keywords.clear()
             keywords = self._keywords[token] = self._keywords_of_token(token, depth)
         return keywords
 
@@ -527,14 +547,13 @@ class TweetCleaner:
         return (token,)
 
     def _known(self, word: str) -> bool:
-        """A stopword, or a word WordNet knows. One that ends in a double letter must be a base form itself
-        (pass, call, free): WordNet's rules would read "thankss" as a plural of "thanks"."""
-        if word in self._stopwords or word in self._negations:
+        """A stopword, a word WordNet lists, or an inflection WordNet's rules lead back to one. Not for a word that
+        ends in a double letter: those rules would read "thankss" as a plural of "thanks"."""
+        if word in self._stopwords or word in self._negations or word in self._wordnet_words:
             return True
-        morphy = self._lemmatizer._morphy
-        if word[-1] == word[-2]:
-            return any(word in morphy(word, pos) for pos in ("n", "v", "a", "r"))
-        return any(morphy(word, pos) for pos in ("n", "v", "a", "r"))
+        if word[-1] == word[-2] or not (word.endswith(_INFLECTIONS) or word in self._irregular):
+            return False
+        return bool(self._morphy(word, "n") or self._morphy(word, "v"))
 
     def _undouble(self, token: str) -> str:
         """An elongation the embedding view cut to two letters, back to the word WordNet knows.
@@ -553,7 +572,7 @@ class TweetCleaner:
         return next((variant for variant in variants if len(variant) > 1 and self._known(variant)), token)
 
     def _lemma(self, token: str, depth: int = 0) -> str:
-        # WordNet's base forms (WordNetLemmatizer._morphy), the verb reading first: in support tweets "charging",
+        # WordNet's base forms, the verb reading first: in support tweets "charging",
         # "crashed", "updates" are mostly verbs, and the noun reading keeps "playing" and "working" whole. A base
         # verb stays ("feed", not "fee"); otherwise the longest verb form wins ("hoping" -> hope, not hop;
         # "installed" -> install, not instal; "goes" -> go, but "UPS" is no "up"). Nouns take the shortest form,
@@ -561,7 +580,7 @@ class TweetCleaner:
         # no "io"). Words WordNet lacks stay as written ("apps"). Followed to a fixed point (idempotence).
         lemma = self._lemmas.get(token)
         if lemma is None:
-            morphy = self._lemmatizer._morphy
+            morphy = self._morphy
             verbs = [form for form in morphy(token, "v") if len(form) >= 3 or form in _SHORT_VERBS]
             if token in verbs:
                 lemma = token  # a base form already: "feed" (not "fee"), "found", "saw"
@@ -572,7 +591,8 @@ class TweetCleaner:
                 lemma = min(nouns, key=len) if nouns else token
             else:
                 lemma = token
-            if lemma != token and depth < 3:
+            # A base form without an inflection ending and not irregular is its own lemma: no second lookup.
+            if lemma != token and depth < 3 and (lemma.endswith(_INFLECTIONS) or lemma in self._irregular):
                 lemma = self._lemma(lemma, depth + 1)
             self._lemmas[token] = lemma
         return lemma
@@ -580,7 +600,11 @@ class TweetCleaner:
     # -- batches ---------------------------------------------------------------------------------------------
     def _chunk_pair(self, chunk: str) -> tuple[str, str]:
         view = self._chunk_view(chunk)
-        pair = self._chunk_both[chunk] = (view, " ".join(self._keyword_words(view)))
+        if view == chunk and chunk.isalpha():  # one plain word: one token
+            keywords = self._token_keywords(chunk.lower())
+        else:
+            keywords = self._keyword_words(view)
+        pair = self._chunk_both[chunk] = (view, " ".join(keywords))
         return pair
 
     def views(self, texts: Iterable[object]) -> tuple[list[str], list[str]]:
@@ -597,21 +621,34 @@ class TweetCleaner:
             text = _as_text(raw)
             both = memo.get(text)
             if both is None:
-                if len(memo) >= self._CACHE_LIMIT:
+                if len(memo) >= self._TEXT_MEMO_LIMIT:
                     memo.clear()
                 if len(chunk_memo) >= self._CACHE_LIMIT:
                     chunk_memo.clear()
                 pairs = [chunk_memo.get(chunk) or self._chunk_pair(chunk)
                          for chunk in self._whole_text_steps(text).split()]
                 view = " ".join([pair[0] for pair in pairs if pair[0]])
-                if view.isascii() or self._settled(view) == view:
+                settled = view if view.isascii() else self._settled(view)
+                if settled == view:
                     both = memo[text] = (view, " ".join([pair[1] for pair in pairs if pair[1]]))
                 else:
-                    view = self._settled(view)
-                    both = memo[text] = (view, self.keyword_view(view))
+                    both = memo[text] = (settled, self.keyword_view(settled))
             embedding.append(both[0])
             keywords.append(both[1])
         return embedding, keywords
+
+
+_WORDNET_WORDS: frozenset[str] | None = None
+
+
+def _wordnet_words() -> frozenset[str]:
+    """Every word WordNet lists (147k), read once per process like WordNet itself."""
+    global _WORDNET_WORDS
+    if _WORDNET_WORDS is None:
+        from nltk.corpus import wordnet
+
+        _WORDNET_WORDS = frozenset(wordnet.all_lemma_names())
+    return _WORDNET_WORDS
 
 
 def _wordnet_exceptions() -> frozenset[str]:

@@ -1,0 +1,3 @@
+from tweet_topics.cli import main
+
+main()

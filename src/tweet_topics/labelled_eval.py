@@ -1,0 +1,71 @@
+"""Labelled evaluation: run the pipeline's text → embedding → reduction → KMeans on human-labelled messages and
+measure how well the clusters agree with the labels; also how the trained topics cover those labels."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tweet_topics.cluster import fit_kmeans
+from tweet_topics.embed import embed_texts, load_encoder
+from tweet_topics.errors import UserError
+from tweet_topics.labelled import agreement_scores, purity
+from tweet_topics.reduce import apply_reducer, fit_reducer
+from tweet_topics.text.cleaner import TweetCleaner
+
+# the params.yaml sections that decide how texts become clusters
+PIPELINE_SECTIONS = ("preprocess", "featurize", "reduce", "pca", "umap", "kmeans")
+
+
+def read_labelled_csv(path: Path) -> pd.DataFrame:
+    """The `text,label` rows of a CSV, without empty texts or labels."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found (set labelled.path or pass a CSV of text,label)") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: not a readable CSV ({str(error).splitlines()[0]})") from None
+    missing = [column for column in ("text", "label") if column not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: missing column '{missing[0]}'; a labelled file needs the columns text,label")
+    frame = frame.loc[(frame["text"].str.strip() != "") & (frame["label"].str.strip() != ""), ["text", "label"]]
+    if frame["label"].nunique() < 2:
+        raise UserError(f"{path}: needs at least two different labels, found {frame['label'].nunique()}")
+    return frame.reset_index(drop=True)
+
+
+def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None, trained=None) -> dict:
+    """Cluster the labelled texts with the pipeline's params (k = number of labels unless given) and score them.
+
+    `params` is params.yaml as a dict; `trained` is an optional (reducer, classifier) pair from `dvc repro`.
+    """
+    texts, truth = frame["text"].tolist(), frame["label"].to_numpy()
+    k = k or int(frame["label"].nunique())
+    embedding_view, keyword_view = TweetCleaner(params["preprocess"]["language"]).views(texts)
+    featurize = params["featurize"]
+    encoder = load_encoder(featurize["model"], featurize["device"])
+    view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
+    embeddings = embed_texts(encoder, view, featurize["batch_size"])
+
+    reducer = fit_reducer(embeddings, params["reduce"]["method"], params["pca"], params["umap"])
+    kmeans = params["kmeans"]
+    clusters = fit_kmeans(apply_reducer(reducer, embeddings), k, kmeans["seed"], kmeans["n_init"]).labels_
+    result = {
+        "n_texts": len(texts), "n_labels": int(frame["label"].nunique()), "k": k,
+        "config": {"text_view": featurize["text_view"], "model": featurize["model"],
+                   "reduce_method": params["reduce"]["method"], "kmeans_seed": kmeans["seed"],
+                   "kmeans_n_init": kmeans["n_init"]},
+        **agreement_scores(truth, clusters),
+    }
+    if trained is not None:
+        result["trained_topics"] = trained_topic_coverage(embeddings, truth, *trained)
+    return result
+
+
+def trained_topic_coverage(embeddings: np.ndarray, truth: np.ndarray, reducer, classifier) -> dict:
+    """How the topics routed by the trained pipeline line up with the human labels."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    topics = classifier.predict(apply_reducer(reducer, embeddings))
+    return {"nmi": round(float(normalized_mutual_info_score(truth, topics)), 6),
+            "purity": round(purity(truth, topics), 6), "n_topics": int(len(classifier.classes_))}

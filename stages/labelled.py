@@ -1,0 +1,26 @@
+"""labelled (optional, labelled/dvc.yaml): agreement of the pipeline's clustering with human labels."""
+
+from pathlib import Path
+
+import joblib
+
+from tweet_topics.atomic import write_json
+from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+from tweet_topics.params import load_section
+from tweet_topics.stage import run_stage
+
+REDUCER_FILE = Path("models/reducer.joblib")
+CLASSIFIER_FILE = Path("models/classifier.joblib")
+OUT_FILE = Path("metrics/labelled.json")
+
+
+def main() -> None:
+    labelled = load_section("labelled")
+    params = {section: load_section(section) for section in PIPELINE_SECTIONS}
+    trained = (joblib.load(REDUCER_FILE), joblib.load(CLASSIFIER_FILE))
+    result = labelled_evaluation(read_labelled_csv(Path(labelled["path"])), params, labelled["k"] or None, trained)
+    write_json(OUT_FILE, result)
+
+
+if __name__ == "__main__":
+    run_stage("labelled", main)
