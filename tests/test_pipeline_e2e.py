@@ -37,10 +37,17 @@ def stages_run(output: str) -> list[str]:
     return re.findall(r"Running stage '(?:[\w/.]+:)?(\w+)'", output)
 
 
+OUTPUT_DIRS = ("data/", "models/", "metrics/", "reports/")
+
+
 def project_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout.split("\n")
-    return [name for name in listed if name and (REPO / name).is_file()]
+    """The committed files, and new files not yet committed except pipeline outputs of this working tree."""
+    def git_files(*args: str) -> list[str]:
+        return subprocess.run(["git", "ls-files", *args], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+
+    new = [name for name in git_files("--others", "--exclude-standard") if not name.startswith(OUTPUT_DIRS)]
+    return [name for name in git_files("--cached") + new if (REPO / name).is_file()]
 
 
 @pytest.fixture(scope="module")

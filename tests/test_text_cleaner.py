@@ -529,7 +529,7 @@ def test_lexicon_replacements_are_left_as_they_are(cleaner):
     "atm", "HR", "hr", "PS store", "10 min", "r/spotify", "N/A", "R&B", "C:/Users", "at 10:30", "ratio 3:2",
     "in <30 min", "costs:$20", "(see below):", "Plan B", "XDA", "LoL", "ill", "id", "ID", "lets", "its", "were",
     "well", "cos", "till", "y", "Y", "b", "c", "ya", "def", "lil", "N", "R", "K", "w", "2", "4", "u-turn",
-    "dm-ing", "spotify:album:52LQ", "e.g.", "i.e.", "pls-fix", "D:/music", "a:/b",
+    "dm-ing", "spotify:album:52LQ", "e.g.", "i.e.", "pls-fix", "D:/music", "a:/b", "my 401(k) plan",
 ])
 def test_ordinary_text_is_not_expanded(cleaner, text):
     assert cleaner.embedding_view(text) == text

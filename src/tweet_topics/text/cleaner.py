@@ -252,7 +252,7 @@ def _emoticon_right(key: str) -> str:
 
 
 # A chat abbreviation is a whole word: not inside a handle, hashtag, URL, number, contraction or "U.S.".
-_ABBREVIATION_LEFT = r"[\w'@#$&.:=\\\-]"  # "/" is no wall on the left: "username/pw", "w/u"
+_ABBREVIATION_LEFT = r"[\w'@#$&.:=(\\\-]"  # "/" is no wall on the left: "username/pw", "w/u"; "(" keeps 401(k)
 
 
 def _abbreviation_right(key: str) -> str:
