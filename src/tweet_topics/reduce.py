@@ -51,4 +51,4 @@ def _fit_umap(embeddings: np.ndarray, params: dict):
         sample = embeddings[np.sort(rows)]
     # random_state makes UMAP reproducible (and single-threaded); cosine suits sentence embeddings
     return umap.UMAP(n_neighbors=n_neighbors, n_components=params["n_components"], min_dist=params["min_dist"],
-                     metric="cosine", random_state=params["seed"]).fit(np.asarray(sample))
+                     metric="cosine", random_state=params["seed"], n_jobs=1).fit(np.asarray(sample))
