@@ -102,14 +102,27 @@ def test_second_repro_runs_no_stage(project, first_repro):
     assert "up to date" in dvc("status", "dvc.yaml", cwd=project)  # the main path; labelled/ is optional
 
 
+def test_changing_a_preprocess_param_reruns_preprocess_and_what_follows_only(project, first_repro):
+    original = (project / "params.yaml").read_text()
+    params = yaml.safe_load(original)
+    params["preprocess"]["language"] = "spanish"
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        would_run = stages_run(dvc("repro", "--dry", cwd=project))
+    finally:
+        (project / "params.yaml").write_text(original)
+    assert sorted(would_run) == sorted(["preprocess", "featurize", "reduce", "sweep", "cluster", "train", "evaluate"])
+
+
 def test_exp_run_new_k_reuses_embeddings_and_pca(project, first_repro):
     output = dvc("exp", "run", "-S", "kmeans.n_clusters=10", cwd=project)
     assert stages_run(output) == ["cluster", "train", "evaluate"]
     sizes = json.loads((project / "metrics" / "cluster_sizes.json").read_text())
     assert len(sizes) == 10
-    diff = dvc("metrics", "diff", "--json", cwd=project)
-    changed = json.loads(diff)
-    assert "metrics/metrics.json" in changed and changed["metrics/metrics.json"]
+    diff = dvc("metrics", "diff", "--json", "--targets", "metrics/metrics.json", cwd=project)
+    changed = json.loads(next(line for line in diff.splitlines() if line.startswith("{")))
+    assert changed["metrics/metrics.json"]["evaluation.macro_f1"]["old"] != changed["metrics/metrics.json"][
+        "evaluation.macro_f1"]["new"]
 
 
 def test_changing_pca_reruns_reduce_and_after_but_not_featurize(project, first_repro):
