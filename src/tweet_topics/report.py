@@ -90,7 +90,8 @@ def markdown_report(topics: dict, metrics: dict, figures: dict[str, str]) -> str
     lines += ["| topic | share | keywords | main brands | most representative tweets |", "|---|---|---|---|---|"]
     for topic in topics["topics"]:
         keywords = ", ".join(keyword["term"] for keyword in topic["keywords"])
-        brands = ", ".join(f"{brand['brand']} {brand['share']:.0%}" for brand in topic["top_brands"])
+        brands = ", ".join(f"{brand['brand']} {brand['share']:.0%}" for brand in topic["top_brands"]
+                           if brand["share"] >= 0.005)
         examples = "<br>".join(f"• {_cell(example['text'])}" for example in topic["examples"])
         lines.append(f"| **{topic['topic']}: {_cell(topic['label'])}** | {topic['share']:.1%} ({topic['size']}) "
                      f"| {_cell(keywords)} | {_cell(brands)} | {examples} |")
