@@ -77,13 +77,14 @@ def text_view(texts: list[str], view: str) -> list[str] | None:
 
 
 def embeddings(texts: list[str], view: str, csv: Path, cache: Path) -> np.ndarray | None:
-    digest = hashlib.sha1(csv.read_bytes()).hexdigest()[:10]
-    path = cache / f"{csv.stem}-{digest}-{view}-{MODEL.split('/')[-1]}.npy"
-    if path.exists():
-        return np.load(path)
     viewed = text_view(texts, view)
     if viewed is None:
         return None
+    # keyed on the texts as embedded, so a change to the cleaner cannot reuse stale vectors
+    digest = hashlib.sha1("\n".join(viewed).encode()).hexdigest()[:10]
+    path = cache / f"{csv.stem}-{view}-{digest}-{MODEL.split('/')[-1]}.npy"
+    if path.exists():
+        return np.load(path)
     from tweet_topics.embed import load_encoder
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -176,7 +177,10 @@ def main(argv: list[str] | None = None) -> None:
     done = json.loads(results_path.read_text()) if results_path.exists() else {}
 
     selected = {name: config for name, config in CONFIGS.items() if not args.only or name in args.only}
-    if any((config.get("reduce") or ("",))[0] == "umap" for config in selected.values()):
+    pending = {name: config for name, config in selected.items()
+               if args.fresh or name not in done or [r["seed"] for r in done[name]["runs"]] not in (args.seeds,
+                                                                                                   args.seeds[:1])}
+    if any((config.get("reduce") or ("",))[0] == "umap" for config in pending.values()):
         import umap  # compile numba's kernels on a toy input so the first timed run is not charged for it
 
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)  # random_state's doing
@@ -186,9 +190,7 @@ def main(argv: list[str] | None = None) -> None:
         umap.UMAP(n_components=5, metric="cosine", n_epochs=5, random_state=0).fit_transform(toy)
 
     reductions: dict = {}
-    for name, config in selected.items():
-        if not args.fresh and name in done and [r["seed"] for r in done[name]["runs"]] in (args.seeds, args.seeds[:1]):
-            continue
+    for name, config in pending.items():
         vectors = embeddings(texts, config.get("view", "raw"), args.csv, args.cache)
         if vectors is None:
             print(f"skipped {name}: tweet_topics.text.cleaner.TweetCleaner is not available", file=sys.stderr)
