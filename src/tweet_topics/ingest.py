@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tweet_topics.csv_input import read_string_csv
 from tweet_topics.datasets import SPLITS
 from tweet_topics.errors import UserError
 
@@ -16,12 +17,7 @@ _FALSE = {"false", "0"}
 
 def read_twcs(path: Path) -> pd.DataFrame:
     """All rows of a twcs-format CSV as strings; a missing required column is a UserError."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: not a readable twcs CSV ({str(error).splitlines()[0]})") from None
+    frame = read_string_csv(path, "set ingest.raw_path to a twcs-format CSV")
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         raise UserError(

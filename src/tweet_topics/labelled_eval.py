@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from tweet_topics.cluster import fit_kmeans
+from tweet_topics.csv_input import read_string_csv
 from tweet_topics.embed import embed_texts, load_encoder
 from tweet_topics.errors import UserError
 from tweet_topics.labelled import agreement_scores, purity
@@ -19,12 +20,7 @@ PIPELINE_SECTIONS = ("preprocess", "featurize", "reduce", "pca", "umap", "kmeans
 
 def read_labelled_csv(path: Path) -> pd.DataFrame:
     """The `text,label` rows of a CSV, without empty texts or labels."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found (set labelled.path or pass a CSV of text,label)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: not a readable CSV ({str(error).splitlines()[0]})") from None
+    frame = read_string_csv(path, "set labelled.path or pass a CSV of text,label")
     missing = [column for column in ("text", "label") if column not in frame.columns]
     if missing:
         raise UserError(f"{path}: missing column '{missing[0]}'; a labelled file needs the columns text,label")
