@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-import joblib
 import numpy as np
 
-from tweet_topics.atomic import atomic_dir, atomic_file, write_json
+from tweet_topics.artifacts import save_arrays
+from tweet_topics.atomic import atomic_dir, write_json
 from tweet_topics.cluster import cluster_sizes, fit_kmeans
 from tweet_topics.datasets import read_arrays, read_frames, read_ids, write_frames
 from tweet_topics.errors import UserError
@@ -16,7 +16,7 @@ from tweet_topics.topics import describe_topics
 REDUCED_DIR = Path("data/05_reduced")
 TEXT_DIR = Path("data/03_preprocessed")
 OUT_DIR = Path("data/06_clustered")
-MODEL_FILE = Path("models/kmeans.joblib")
+MODEL_FILE = Path("models/kmeans.npz")
 TOPICS_FILE = Path("models/topics.json")
 SIZES_FILE = Path("metrics/cluster_sizes.json")
 
@@ -43,8 +43,7 @@ def main() -> None:
                 for split, frame in frames.items()}
     with atomic_dir(OUT_DIR) as tmp:
         write_frames(tmp, labelled)
-    with atomic_file(MODEL_FILE) as tmp:
-        joblib.dump(kmeans, tmp)
+    save_arrays(MODEL_FILE, {"centers": kmeans.cluster_centers_}, {"kind": "kmeans"})
     write_json(TOPICS_FILE, topics)
     write_json(SIZES_FILE, cluster_sizes(labelled["discovery"]["pseudo_label"].to_numpy(), params["n_clusters"]))
 

@@ -3,9 +3,10 @@
 import json
 from pathlib import Path
 
-import joblib
+import numpy as np
 
 from tweet_topics.atomic import atomic_dir, atomic_file, write_json
+from tweet_topics.classify import load_classifier
 from tweet_topics.datasets import read_arrays, read_frames
 from tweet_topics.evaluate import confusion_rows, report, split_scores
 from tweet_topics.params import load_section
@@ -16,34 +17,36 @@ from tweet_topics.report import (
     plot_topic_map,
     plot_topic_sizes,
     topic_map_table,
-    topic_names,
     topic_sizes_table,
 )
 from tweet_topics.stage import run_stage
+from tweet_topics.topics import topic_names
 
 REDUCED_DIR = Path("data/05_reduced")
 CLUSTERED_DIR = Path("data/06_clustered")
-MODEL_FILE = Path("models/classifier.joblib")
+MODEL_FILE = Path("models/classifier.npz")
 TOPICS_FILE = Path("models/topics.json")
 METRICS_FILE = Path("metrics/metrics.json")
 CLASSIFICATION_REPORT_FILE = Path("metrics/classification_report.json")
 PLOTS_DIR = Path("metrics/plots")
 REPORT_DIR = Path("reports")
+PREDICTIONS_FILE = "evaluation_predictions.csv"
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
 STABILITY_SEEDS = 5
 
 
 def main() -> None:
     kmeans = load_section("kmeans")
-    classifier = joblib.load(MODEL_FILE)
+    classifier = load_classifier(MODEL_FILE)
     topics = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))
     names = topic_names(topics)
     features = read_arrays(REDUCED_DIR)
     frames = read_frames(CLUSTERED_DIR)
 
-    metrics, predictions = {}, {}
+    metrics, predictions, probabilities = {}, {}, {}
     for split, frame in frames.items():
-        predictions[split] = classifier.predict(features[split])
+        probabilities[split] = classifier.probabilities(features[split])
+        predictions[split] = probabilities[split].argmax(axis=1)
         metrics[split] = split_scores(frame["pseudo_label"].to_numpy(), predictions[split])
     discovery_labels = frames["discovery"]["pseudo_label"].to_numpy()
     n_topics = kmeans["n_clusters"]
@@ -69,6 +72,11 @@ def main() -> None:
         plot_topic_map(points, tmp / figures["map"])
         plot_confusion(actual, predicted, names, tmp / figures["confusion"])
         (tmp / "report.md").write_text(markdown_report(topics, metrics, figures), encoding="utf-8")
+        # every evaluation tweet, to read the disagreements (and what `predict` must reproduce exactly)
+        evaluation[["tweet_id", "text"]].assign(
+            pseudo_label=actual, topic_id=predicted, topic_label=np.asarray(names, dtype=object)[predicted],
+            probability=probabilities["evaluation"].max(axis=1),
+        ).to_csv(tmp / PREDICTIONS_FILE, index=False)
 
 
 if __name__ == "__main__":

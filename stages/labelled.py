@@ -2,22 +2,20 @@
 
 from pathlib import Path
 
-import joblib
-
 from tweet_topics.atomic import write_json
 from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
 from tweet_topics.params import load_section
+from tweet_topics.router import Router
 from tweet_topics.stage import run_stage
 
-REDUCER_FILE = Path("models/reducer.joblib")
-CLASSIFIER_FILE = Path("models/classifier.joblib")
+MODELS_DIR = Path("models")
 OUT_FILE = Path("metrics/labelled.json")
 
 
 def main() -> None:
     labelled = load_section("labelled")
     params = {section: load_section(section) for section in PIPELINE_SECTIONS}
-    trained = (joblib.load(REDUCER_FILE), joblib.load(CLASSIFIER_FILE))
+    trained = Router.load(MODELS_DIR)
     result = labelled_evaluation(read_labelled_csv(Path(labelled["path"])), params, labelled["k"] or None, trained)
     write_json(OUT_FILE, result)
 

@@ -9,8 +9,9 @@ import yaml
 
 from tests.conftest import REPO
 from tweet_topics.labelled_eval import PIPELINE_SECTIONS
+from tweet_topics.manifest import RECORDED_SECTIONS
 
-PIPELINE_FILES = ["dvc.yaml", "labelled/dvc.yaml"]  # the main path, and the optional labelled evaluation
+PIPELINE_FILES = ["dvc.yaml", "labelled/dvc.yaml", "score/dvc.yaml"]  # the main path and the optional stages
 STAGES = {name: stage for file in PIPELINE_FILES
           for name, stage in yaml.safe_load((REPO / file).read_text())["stages"].items()}
 
@@ -56,8 +57,10 @@ def test_stage_code_deps_are_exactly_its_imports(name):
 def test_stage_params_are_exactly_the_sections_it_loads(name):
     source = (REPO / "stages" / f"{name}.py").read_text()
     loaded = set(re.findall(r'load_section\("(\w+)"\)', source))
-    if "PIPELINE_SECTIONS" in source:
-        loaded |= set(PIPELINE_SECTIONS)
+    for name_of_sections, sections in (("PIPELINE_SECTIONS", PIPELINE_SECTIONS),
+                                       ("RECORDED_SECTIONS", RECORDED_SECTIONS)):
+        if name_of_sections in source:
+            loaded |= set(sections)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     declared = set(STAGES[name].get("params", []))
     assert declared == {f"{section}.{key}" for section in loaded for key in params[section]}

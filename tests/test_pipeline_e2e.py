@@ -86,8 +86,8 @@ def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
             assert 0 <= scores[name] <= 1, (split, name)
     assert metrics["evaluation"]["macro_f1"] >= 0.85
     assert sum(scores["n_tweets"] for scores in splits.values()) == 3000
-    for name in ["models/reducer.joblib", "metrics/plots/k_sweep.csv", "models/kmeans.joblib",
-                 "models/classifier.joblib",
+    for name in ["models/reducer.npz", "metrics/plots/k_sweep.csv", "models/kmeans.npz",
+                 "models/classifier.npz", "models/manifest.json", "reports/evaluation_predictions.csv",
                  "metrics/classification_report.json", "metrics/plots/confusion_evaluation.csv",
                  "metrics/plots/topic_sizes.csv", "metrics/plots/topic_map.csv", "models/topics.json",
                  "reports/report.md", "reports/topic_sizes.png", "reports/topic_map.png",
@@ -155,6 +155,41 @@ def test_optional_labelled_stage_scores_clusters_and_trained_topics(project, fir
     for name in ("accuracy", "nmi", "ari", "homogeneity", "completeness"):
         assert 0 <= scores[name] <= 1, name
     assert 0 <= scores["trained_topics"]["nmi"] <= 1 and 0 < scores["trained_topics"]["purity"] <= 1
+
+
+def test_predict_command_reproduces_the_evaluate_stage_exactly(project, first_repro, tmp_path):
+    """The raw twcs rows of the evaluation split, through `python -m tweet_topics predict`, get exactly the
+    evaluate stage's topics (and probabilities, to the 6 decimals written)."""
+    evaluated = pd.read_csv(project / "reports" / "evaluation_predictions.csv", dtype={"tweet_id": str})
+    ingested = pd.read_parquet(project / "data" / "01_ingested" / "evaluation.parquet")
+    raw = ingested.set_index("tweet_id").loc[evaluated["tweet_id"]].reset_index()  # the tweets prepare kept
+    raw.drop(columns=["replied_by"]).to_csv(tmp_path / "evaluation.csv", index=False)
+    run([sys.executable, "-m", "tweet_topics", "predict", str(tmp_path / "evaluation.csv"),
+         "-o", str(tmp_path / "predicted.csv")], project)
+    predicted = pd.read_csv(tmp_path / "predicted.csv", dtype={"id": str})
+    assert predicted["id"].tolist() == evaluated["tweet_id"].tolist()
+    assert predicted["topic_id"].tolist() == evaluated["topic_id"].tolist()
+    assert predicted["topic_label"].tolist() == evaluated["topic_label"].tolist()
+    assert (predicted["probability"] - evaluated["probability"]).abs().max() <= 5e-7
+    assert predicted["topic_id"].nunique() > 1
+
+
+def test_optional_score_stage_routes_a_new_file(project, first_repro):
+    new = pd.DataFrame({"id": ["n1", "n2", "n3"], "message": ["my package never arrived", "refund please",
+                                                                 "love the new update"]})
+    (project / "data" / "new").mkdir(parents=True, exist_ok=True)
+    new.to_json(project / "data" / "new" / "messages.jsonl", orient="records", lines=True)
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["score"] = {"input": "data/new/messages.jsonl", "text_column": "message"}
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        assert stages_run(dvc("repro", "score/dvc.yaml", cwd=project)) == ["score"]
+    finally:
+        run(["git", "checkout", "params.yaml"], project)
+    scored = pd.read_csv(project / "data" / "07_scored" / "predictions.csv")
+    assert scored["id"].tolist() == ["n1", "n2", "n3"] and scored["probability"].between(0, 1).all()
+    summary = json.loads((project / "metrics" / "score.json").read_text())
+    assert summary["n_messages"] == 3 and abs(sum(summary["topic_share"].values()) - 1) < 1e-5
 
 
 # The experiments come last: `dvc exp run` leaves its params and results in the workspace.

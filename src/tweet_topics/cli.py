@@ -6,21 +6,38 @@ from pathlib import Path
 
 from tweet_topics.errors import UserError
 
+INPUT_FORMATS = ("csv", "jsonl", "lines")
+OUTPUT_FORMATS = ("csv", "jsonl")
+
+
+def device(value: str) -> str:
+    if value in ("auto", "cpu", "cuda") or value.startswith("cuda:"):
+        return value
+    raise argparse.ArgumentTypeError(f"'{value}' is not auto, cpu, cuda or cuda:N")
+
+
+def predict_command(args: argparse.Namespace) -> None:
+    from tweet_topics.predict import predict_file
+    from tweet_topics.router import Router
+
+    source = None if args.input in (None, Path("-")) else args.input
+    summary = predict_file(Router.load(args.models), source, args.output, args.text_column, args.id_column,
+                           args.input_format, args.output_format, args.device, args.model, progress=not args.quiet)
+    if not args.quiet:
+        print(f"predict: {summary['n_messages']} messages -> {args.output or 'stdout'}", file=sys.stderr)
+
 
 def labelled_command(args: argparse.Namespace) -> None:
-    import joblib
-
     from tweet_topics.atomic import write_json
     from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+    from tweet_topics.manifest import MANIFEST
     from tweet_topics.params import load_section
+    from tweet_topics.router import Router
 
     params = {section: load_section(section, args.params) for section in PIPELINE_SECTIONS}
     if args.k is not None and args.k < 2:
         raise UserError(f"--k is {args.k}; it must be at least 2 (or leave it out: k = the number of labels)")
-    trained = None
-    models = [args.models / "reducer.joblib", args.models / "classifier.joblib"]
-    if all(path.is_file() for path in models):
-        trained = tuple(joblib.load(path) for path in models)
+    trained = Router.load(args.models) if (args.models / MANIFEST).is_file() else None
     result = labelled_evaluation(read_labelled_csv(args.csv), params, args.k, trained)
     write_json(args.output, result)
     scores = ", ".join(f"{name} {result[name]:.3f}" for name in ("accuracy", "nmi", "ari", "homogeneity",
@@ -32,6 +49,26 @@ def labelled_command(args: argparse.Namespace) -> None:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="tweet-topics", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser(
+        "predict", help="route new messages to the trained topics",
+        description="Route messages to the trained topics with exactly the pipeline's steps (models/ from"
+                    " `dvc repro` or `dvc pull`). A CSV with an 'inbound' column (twcs) keeps the inbound rows.")
+    predict.add_argument("input", type=Path, nargs="?", default=None,
+                         help="CSV, JSONL, or text with one message per line; '-' or nothing reads lines from stdin")
+    predict.add_argument("-o", "--output", type=Path, default=None,
+                         help="CSV or JSONL (by extension) to write; stdout (CSV) by default")
+    predict.add_argument("--text-column", default="text", help="the text column or JSON field (default: text)")
+    predict.add_argument("--id-column", default=None,
+                         help="the id column or field (default: tweet_id or id if present, else the row number)")
+    predict.add_argument("--input-format", choices=INPUT_FORMATS, default=None, help="default: from the extension")
+    predict.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None, help="default: from the extension")
+    predict.add_argument("--models", type=Path, default=Path("models"), help="the trained models (default: models)")
+    predict.add_argument("--device", type=device, default="auto", help="auto (default), cpu, cuda or cuda:N")
+    predict.add_argument("--model", default=None,
+                         help="a local folder with the embedding model's weights, if the recorded name does not"
+                              " resolve here; its weights must be the trained ones")
+    predict.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
+    predict.set_defaults(run=predict_command)
     labelled = commands.add_parser(
         "labelled", help="cluster a labelled CSV (text,label) the pipeline's way and score it against the labels")
     labelled.add_argument("csv", type=Path, help="CSV with the columns text,label")
@@ -39,7 +76,7 @@ def parser() -> argparse.ArgumentParser:
     labelled.add_argument("-o", "--output", type=Path, default=Path("metrics/labelled.json"))
     labelled.add_argument("--params", type=Path, default=Path("params.yaml"))
     labelled.add_argument("--models", type=Path, default=Path("models"),
-                          help="trained reducer and classifier to score against the labels, if present")
+                          help="trained models to score against the labels, if present")
     labelled.set_defaults(run=labelled_command)
     return top
 

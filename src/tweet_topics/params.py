@@ -75,6 +75,10 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "path": _text,
         "k": _non_negative_int,
     },
+    "score": {
+        "input": _text,
+        "text_column": _text,
+    },
     "train": {
         "C": _positive_number,
         "class_weight": ((str, type(None)), lambda v: v in ("balanced", None), "'balanced' or null"),

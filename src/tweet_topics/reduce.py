@@ -1,54 +1,152 @@
 """The reduction before clustering: PCA (the seed's way) or UMAP, fitted on discovery and applied to every split.
 
 UMAP keeps the local neighbourhoods that KMeans needs and measured better on labelled intents (see README);
-PCA is linear, fast and needs no compilation, and stays available for the seed's behaviour.
+PCA is linear, fast and needs no compilation, and stays available for the seed's behaviour. A fitted reducer is
+plain arrays (see artifacts.py), and the same object reduces the pipeline's splits and the messages of `predict`.
 """
+
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from sklearn.decomposition import PCA
 
+from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.errors import UserError
+from tweet_topics.umap_projection import NEIGHBOUR_BLOCK, normalise_rows, project
 
 METHODS = ("pca", "umap")
+TRANSFORM_EPOCHS = 100  # umap-learn's choice for batches up to 10k, used here for every batch
+NEGATIVE_SAMPLE_RATE = 5  # umap-learn's defaults
+LEARNING_RATE = 1.0
+REPULSION_STRENGTH = 1.0
+# whole neighbour blocks, as are predict's batches (embed.CHUNK_SIZE), so a message meets the same float arithmetic
+REDUCE_BATCH = 8 * NEIGHBOUR_BLOCK
 
 
-def fit_reducer(embeddings: np.ndarray, method: str, pca: dict, umap: dict):
-    """A fitted reducer; `pca` and `umap` are the params sections of the same name."""
+@dataclass(frozen=True)
+class PcaReducer:
+    mean: np.ndarray
+    components: np.ndarray  # (n_components, dimension)
+    scale: np.ndarray  # per component: 1 / sqrt(explained variance) when whitened, else 1
+
+    method = "pca"
+
+    @property
+    def n_components(self) -> int:
+        return len(self.components)
+
+    def transform(self, embeddings: np.ndarray) -> np.ndarray:
+        return (((np.asarray(embeddings, dtype=np.float32) - self.mean) @ self.components.T) * self.scale).astype(
+            np.float32)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"mean": self.mean, "components": self.components, "scale": self.scale}
+
+
+@dataclass(frozen=True)
+class UmapReducer:
+    reference: np.ndarray  # the fitted embeddings, unit length
+    layout: np.ndarray  # their UMAP coordinates
+    fitted_rows: np.ndarray  # which discovery rows were fitted
+    a: float
+    b: float
+    n_neighbors: int
+    seed: int
+    settings: dict = field(default_factory=lambda: {
+        "n_epochs": TRANSFORM_EPOCHS, "negative_sample_rate": NEGATIVE_SAMPLE_RATE,
+        "learning_rate": LEARNING_RATE, "repulsion_strength": REPULSION_STRENGTH})
+
+    method = "umap"
+
+    @property
+    def n_components(self) -> int:
+        return self.layout.shape[1]
+
+    def transform(self, embeddings: np.ndarray) -> np.ndarray:
+        return project(np.asarray(embeddings), self.reference, self.layout, self.a, self.b, self.n_neighbors,
+                       seed=self.seed, **self.settings)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"reference": self.reference, "layout": self.layout, "fitted_rows": self.fitted_rows}
+
+
+Reducer = PcaReducer | UmapReducer
+
+
+def fit_reducer(embeddings: np.ndarray, method: str, pca: dict, umap: dict) -> tuple[Reducer, np.ndarray]:
+    """A fitted reducer and the reduced `embeddings`; `pca` and `umap` are the params sections of the same name.
+
+    With UMAP, the fitted rows keep their fitted coordinates and the rest (beyond umap.max_fit_tweets) are projected.
+    """
     if method == "pca":
-        return _fit_pca(embeddings, pca["n_components"], pca["whiten"], pca["seed"])
-    return _fit_umap(embeddings, umap)
+        reducer = _fit_pca(embeddings, pca["n_components"], pca["whiten"], pca["seed"])
+        return reducer, apply_reducer(reducer, embeddings)
+    reducer = _fit_umap(embeddings, umap)
+    reduced = np.empty((len(embeddings), reducer.n_components), dtype=np.float32)
+    fitted = np.zeros(len(embeddings), dtype=bool)
+    fitted[reducer.fitted_rows] = True
+    reduced[fitted] = reducer.layout
+    reduced[~fitted] = apply_reducer(reducer, embeddings, rows=np.flatnonzero(~fitted))
+    return reducer, reduced
 
 
-def apply_reducer(reducer, embeddings: np.ndarray, batch_size: int = 100_000) -> np.ndarray:
-    """The reduced float32 vectors, computed a batch at a time so memory stays bounded."""
-    batches = [reducer.transform(np.asarray(embeddings[start:start + batch_size]))
-               for start in range(0, len(embeddings), batch_size)]
+def apply_reducer(reducer: Reducer, embeddings: np.ndarray, batch_size: int = REDUCE_BATCH,
+                  rows: np.ndarray | None = None) -> np.ndarray:
+    """The reduced float32 vectors (of `rows` only, if given), a batch at a time so memory stays bounded."""
+    rows = np.arange(len(embeddings)) if rows is None else rows
+    batches = [reducer.transform(np.asarray(embeddings[rows[start:start + batch_size]]))
+               for start in range(0, len(rows), batch_size)]
     if not batches:
         return np.empty((0, reducer.n_components), dtype=np.float32)
-    return np.vstack(batches).astype(np.float32)
+    return np.vstack(batches)
 
 
-def _fit_pca(embeddings: np.ndarray, n_components: int, whiten: bool, seed: int) -> PCA:
+def save_reducer(path: Path, reducer: Reducer, embedding_model: dict) -> None:
+    """`embedding_model` (name, fingerprint, dimension) says which embeddings the reducer expects."""
+    meta = {"kind": "reducer", "method": reducer.method, "embedding_model": embedding_model}
+    if isinstance(reducer, UmapReducer):
+        meta.update(a=reducer.a, b=reducer.b, n_neighbors=reducer.n_neighbors, seed=reducer.seed,
+                    settings=reducer.settings)
+    save_arrays(path, reducer.arrays(), meta)
+
+
+def load_reducer(path: Path) -> tuple[Reducer, dict]:
+    """The reducer saved at `path` and its metadata."""
+    arrays, meta = load_arrays(path, "reducer")
+    if meta["method"] == "pca":
+        return PcaReducer(**arrays), meta
+    return UmapReducer(**arrays, a=meta["a"], b=meta["b"], n_neighbors=meta["n_neighbors"], seed=meta["seed"],
+                       settings=meta["settings"]), meta
+
+
+def _fit_pca(embeddings: np.ndarray, n_components: int, whiten: bool, seed: int) -> PcaReducer:
     limit = min(embeddings.shape)
     if n_components > limit:
         raise UserError(
             f"pca.n_components is {n_components} but the discovery split allows at most {limit}"
             f" ({embeddings.shape[0]} tweets x {embeddings.shape[1]} dimensions): lower pca.n_components"
         )
-    return PCA(n_components=n_components, whiten=whiten, random_state=seed).fit(embeddings)
+    pca = PCA(n_components=n_components, random_state=seed).fit(embeddings)
+    scale = 1.0 / np.sqrt(pca.explained_variance_) if whiten else np.ones(n_components)
+    return PcaReducer(pca.mean_.astype(np.float32), pca.components_.astype(np.float32), scale.astype(np.float32))
 
 
-def _fit_umap(embeddings: np.ndarray, params: dict):
+def _fit_umap(embeddings: np.ndarray, params: dict) -> UmapReducer:
     import umap  # imported here: it compiles its numba kernels on first use (tens of seconds)
 
     n_neighbors = params["n_neighbors"]
     if len(embeddings) <= max(n_neighbors, params["n_components"] + 1):
         raise UserError(f"umap needs more than {max(n_neighbors, params['n_components'] + 1)} discovery tweets"
                         f" (it has {len(embeddings)}): lower umap.n_neighbors or use reduce.method: pca")
-    sample = embeddings
-    if len(embeddings) > params["max_fit_tweets"]:  # fit on a fixed sample, transform everything
-        rows = np.random.default_rng(params["seed"]).choice(len(embeddings), params["max_fit_tweets"], replace=False)
-        sample = embeddings[np.sort(rows)]
+    rows = np.arange(len(embeddings))
+    if len(embeddings) > params["max_fit_tweets"]:  # fit on a fixed sample, project the rest
+        rows = np.sort(np.random.default_rng(params["seed"]).choice(len(embeddings), params["max_fit_tweets"],
+                                                                    replace=False))
+    sample = np.asarray(embeddings[rows], dtype=np.float32)
     # random_state makes UMAP reproducible (and single-threaded); cosine suits sentence embeddings
-    return umap.UMAP(n_neighbors=n_neighbors, n_components=params["n_components"], min_dist=params["min_dist"],
-                     metric="cosine", random_state=params["seed"], n_jobs=1).fit(np.asarray(sample))
+    fitted = umap.UMAP(n_neighbors=n_neighbors, n_components=params["n_components"], min_dist=params["min_dist"],
+                       metric="cosine", random_state=params["seed"], n_jobs=1).fit(sample)
+    return UmapReducer(reference=normalise_rows(sample), layout=fitted.embedding_.astype(np.float32),
+                       fitted_rows=rows, a=float(fitted._a), b=float(fitted._b), n_neighbors=n_neighbors,
+                       seed=params["seed"])

@@ -11,12 +11,9 @@ import pandas as pd  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
+from tweet_topics.topics import topic_names  # noqa: E402
+
 MAP_MAX_POINTS = 3000
-
-
-def topic_names(topics: dict) -> list[str]:
-    """'3: order / delivery / item' for each topic: what axes, tables and predictions show."""
-    return [f"{topic['topic']}: {topic['label']}" for topic in topics["topics"]]
 
 
 def topic_sizes_table(topics: dict) -> pd.DataFrame:

@@ -99,3 +99,8 @@ def describe_topics(keyword_texts: list[str], texts: list[str], tweet_ids: np.nd
             "examples": [{"tweet_id": int(tweet_ids[i]), "text": texts[i]} for i in examples[topic]],
         })
     return {"n_topics": n_topics, "fitted_on": "discovery", "topics": topics}
+
+
+def topic_names(topics: dict) -> list[str]:
+    """'3: order / delivery / item' for each topic: what axes, tables and predictions show."""
+    return [f"{topic['topic']}: {topic['label']}" for topic in topics["topics"]]

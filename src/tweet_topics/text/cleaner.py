@@ -274,25 +274,14 @@ class TweetCleaner:
     _TEXT_MEMO_LIMIT = 100_000
     _CACHE_LIMIT = 300_000
 
-    def __init__(self, language: str = "english") -> None:
-        require_nltk_resources(language)
-        from nltk.corpus import stopwords
-        from nltk.stem import WordNetLemmatizer
-
+    def __init__(self, language: str = "english", keywords: bool = True) -> None:
+        """`keywords=False` builds the embedding view only, without NLTK data or WordNet's seconds of loading
+        (what `predict` needs)."""
         self.language = language
         self._negations = NEGATIONS.get(language, frozenset())
         self._english = language == "english"
-        self._stopwords = frozenset(stopwords.words(language)) - self._negations
-        # WordNet is English: other languages keep their word forms rather than get English lemmas.
-        self._lemmatizer = WordNetLemmatizer() if self._english else None
-        if self._lemmatizer is not None:
-            self._lemmatizer.lemmatize("tweets")  # loads WordNet now (seconds), not inside the first batch
-            from nltk.corpus import wordnet
-
-            # All WordNet base forms of a word, as WordNetLemmatizer._morphy gives them (without its per-call import).
-            self._morphy = wordnet._morphy
-        self._irregular = _wordnet_exceptions() if self._english else frozenset()
-        self._wordnet_words = _wordnet_words() if self._english else frozenset()
+        if keywords:
+            self._load_keyword_resources()
         # Its word pattern, run without the per-call wrappers: the text is already unescaped and lower-cased.
         word_re = TweetTokenizer().WORD_RE
         self._tweet_words = regex.compile(word_re.pattern, word_re.flags).findall
@@ -323,6 +312,23 @@ class TweetCleaner:
         self._chunk_keywords: dict[str, tuple[str, ...]] = {}  # lower-cased embedding chunk -> keywords
         self._keywords: dict[str, tuple[str, ...]] = {}  # token -> its keywords, () when dropped
         self._lemmas: dict[str, str] = {}
+
+    def _load_keyword_resources(self) -> None:
+        require_nltk_resources(self.language)
+        from nltk.corpus import stopwords
+        from nltk.stem import WordNetLemmatizer
+
+        self._stopwords = frozenset(stopwords.words(self.language)) - self._negations
+        # WordNet is English: other languages keep their word forms rather than get English lemmas.
+        self._lemmatizer = WordNetLemmatizer() if self._english else None
+        if self._lemmatizer is not None:
+            self._lemmatizer.lemmatize("tweets")  # loads WordNet now (seconds), not inside the first batch
+            from nltk.corpus import wordnet
+
+            # All WordNet base forms of a word, as WordNetLemmatizer._morphy gives them (without its per-call import).
+            self._morphy = wordnet._morphy
+        self._irregular = _wordnet_exceptions() if self._english else frozenset()
+        self._wordnet_words = _wordnet_words() if self._english else frozenset()
 
     # -- embedding view --------------------------------------------------------------------------------------
     def embedding_view(self, text: object) -> str:

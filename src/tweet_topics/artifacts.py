@@ -1,0 +1,57 @@
+"""Fitted models as plain data: named arrays plus JSON metadata in one .npz, loaded without pickle.
+
+A pickle (joblib) runs code when it is loaded, so a model file pulled from a shared remote could run anything;
+`np.load(..., allow_pickle=False)` reads numbers and strings only.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.atomic import atomic_file
+from tweet_topics.errors import UserError
+
+META_KEY = "__meta__"
+MISSING_HINT = "run `dvc repro` to train the pipeline, or `dvc pull` to fetch the trained models"
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """Write `arrays` and the JSON-serialisable `meta` to `path` (.npz), atomically."""
+    with atomic_file(path) as tmp, open(tmp, "wb") as handle:  # a handle: numpy would add .npz to a name
+        np.savez(handle, **arrays, **{META_KEY: np.array(json.dumps(meta, sort_keys=True))})
+
+
+def load_arrays(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and metadata saved by `save_arrays`; `kind` (e.g. "reducer") must match what was saved."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path} not found: {MISSING_HINT}")
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files if name != META_KEY}
+            meta = json.loads(str(stored[META_KEY]))
+    except (OSError, ValueError, KeyError) as error:
+        raise UserError(f"{path} is not a model file this version can read ({error}): {MISSING_HINT}") from None
+    if meta.get("kind") != kind:
+        raise UserError(f"{path} holds a '{meta.get('kind')}', not a '{kind}': {MISSING_HINT}")
+    return arrays, meta
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_json(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path} not found: {MISSING_HINT}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{path} is not valid JSON ({error}): {MISSING_HINT}") from None

@@ -1,0 +1,63 @@
+"""models/manifest.json: which artifacts, embedding model, params and training data make up one trained router, so
+that `predict` refuses a mixed or mismatched set instead of routing with it."""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+import tweet_topics
+from tweet_topics.artifacts import MISSING_HINT, file_sha256, read_json
+from tweet_topics.errors import UserError
+from tweet_topics.reduce import load_reducer
+from tweet_topics.topics import topic_names
+
+MANIFEST = "manifest.json"
+REDUCER = "reducer.npz"
+KMEANS = "kmeans.npz"
+CLASSIFIER = "classifier.npz"
+TOPICS = "topics.json"
+ARTIFACTS = (REDUCER, KMEANS, CLASSIFIER, TOPICS)
+MANIFEST_FORMAT = 1
+# the params.yaml sections the trained models depend on, recorded in the manifest
+RECORDED_SECTIONS = ("preprocess", "featurize", "reduce", "pca", "umap", "kmeans", "train")
+
+
+def training_fingerprint(tweet_ids: np.ndarray, labels: np.ndarray) -> str:
+    """sha256 of the discovery tweets and the pseudo-labels the classifier learned."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(tweet_ids).astype("U").tobytes())
+    digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def build_manifest(models_dir: Path, params: dict, training_tweet_ids: np.ndarray, labels: np.ndarray) -> dict:
+    """The manifest of the artifacts in `models_dir`; `params` maps each of RECORDED_SECTIONS to its values."""
+    _, reducer_meta = load_reducer(models_dir / REDUCER)
+    topics = read_json(models_dir / TOPICS)
+    return {
+        "format": MANIFEST_FORMAT,
+        "package_version": tweet_topics.__version__,
+        "embedding_model": reducer_meta["embedding_model"],
+        "params": {section: params[section] for section in RECORDED_SECTIONS},
+        "labels": topic_names(topics),
+        "training_data": {"discovery_tweets": int(len(labels)),
+                          "fingerprint": training_fingerprint(training_tweet_ids, labels)},
+        "artifacts": {name: file_sha256(models_dir / name) for name in ARTIFACTS},
+    }
+
+
+def read_manifest(models_dir: Path) -> dict:
+    """The manifest, after checking that every artifact beside it is the one it was written with."""
+    manifest = read_json(models_dir / MANIFEST)
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise UserError(f"{models_dir / MANIFEST} has format {manifest.get('format')}, this version reads"
+                        f" {MANIFEST_FORMAT}: {MISSING_HINT}")
+    for name, expected in manifest["artifacts"].items():
+        path = models_dir / name
+        if not path.is_file():
+            raise UserError(f"{path} not found: {MISSING_HINT}")
+        if file_sha256(path) != expected:
+            raise UserError(f"{path} is not the file {models_dir / MANIFEST} was trained with (another run's"
+                            f" artifact): {MISSING_HINT}")
+    return manifest

@@ -1,0 +1,218 @@
+"""`predict`: read messages (CSV, JSONL or lines), route them in batches with the trained router, write each one's
+topic, its probability and the next alternatives (CSV or JSONL), streaming so that a file of any size fits."""
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+import pandas as pd
+
+from tweet_topics.atomic import atomic_file
+from tweet_topics.embed import CHUNK_SIZE
+from tweet_topics.errors import UserError
+from tweet_topics.ingest import parse_inbound
+
+N_ALTERNATIVES = 3
+ID_COLUMNS = ("tweet_id", "id")  # used as the message id when present, in this order
+
+
+@dataclass
+class Batch:
+    ids: list[str]
+    texts: list[str]
+
+
+def input_format(path: Path | None, requested: str | None) -> str:
+    if requested:
+        return requested
+    if path is None:
+        return "lines"
+    suffix = path.suffix.lower()
+    return "csv" if suffix == ".csv" else "jsonl" if suffix in (".jsonl", ".ndjson") else "lines"
+
+
+def output_format(path: Path | None, requested: str | None) -> str:
+    if requested:
+        return requested
+    return "jsonl" if path is not None and path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
+
+
+def read_batches(path: Path | None, fmt: str, text_column: str, id_column: str | None,
+                 batch_size: int = CHUNK_SIZE) -> Iterator[Batch]:
+    """Messages in batches; `path` None is stdin. Ids: `id_column`, else tweet_id or id, else the row number."""
+    name = str(path) if path is not None else "<stdin>"
+    if path is not None and not path.is_file():
+        raise UserError(f"{path}: file not found")
+    if fmt == "csv":
+        yield from _csv_batches(path if path is not None else sys.stdin, name, text_column, id_column, batch_size)
+        return
+    with ExitStack() as stack:
+        handle = stack.enter_context(open(path, encoding="utf-8", newline="")) if path is not None else sys.stdin
+        reader = _jsonl_rows if fmt == "jsonl" else _line_rows
+        yield from _batched(reader(handle, name, text_column, id_column), batch_size)
+
+
+def _csv_batches(source, name: str, text_column: str, id_column: str | None, batch_size: int) -> Iterator[Batch]:
+    try:
+        chunks = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8", chunksize=batch_size)
+        first_row = 1
+        for chunk in chunks:
+            if first_row == 1:
+                _require_columns(name, chunk.columns, text_column, id_column)
+            ids, texts = _ids(chunk, id_column, first_row), chunk[text_column].tolist()
+            if "inbound" in chunk.columns:  # a twcs file: the customers' tweets only, as in the pipeline
+                keep = parse_inbound(chunk["inbound"], Path(name), first_row).to_numpy()
+                ids = [i for i, k in zip(ids, keep, strict=True) if k]
+                texts = [t for t, k in zip(texts, keep, strict=True) if k]
+            yield Batch(ids, texts)
+            first_row += len(chunk)
+    except pd.errors.EmptyDataError:
+        return  # an empty file: no messages
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise UserError(f"{name}: not a readable CSV ({str(error).splitlines()[0]})") from None
+
+
+def _require_columns(name: str, columns: Iterable[str], text_column: str, id_column: str | None) -> None:
+    columns = list(columns)
+    for wanted, flag in ((text_column, "--text-column"), (id_column, "--id-column")):
+        if wanted is not None and wanted not in columns:
+            raise UserError(f"{name}: no column '{wanted}' (its columns: {', '.join(columns)}); name the right"
+                            f" one with {flag} NAME")
+
+
+def _ids(chunk: pd.DataFrame, id_column: str | None, first_row: int) -> list[str]:
+    column = id_column or next((c for c in ID_COLUMNS if c in chunk.columns), None)
+    if column is None:
+        return [str(row) for row in range(first_row, first_row + len(chunk))]
+    return chunk[column].tolist()
+
+
+def _jsonl_rows(handle: TextIO, name: str, text_column: str, id_column: str | None) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UserError(f"{name}: line {number} is not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict) or text_column not in record:
+            raise UserError(f"{name}: line {number} has no '{text_column}' field; name the text field with"
+                            " --text-column NAME")
+        column = id_column or next((c for c in ID_COLUMNS if c in record), None)
+        if id_column is not None and id_column not in record:
+            raise UserError(f"{name}: line {number} has no '{id_column}' field; fix --id-column")
+        text = record[text_column]
+        yield (str(record[column]) if column else str(number)), (text if isinstance(text, str) else "")
+
+
+def _line_rows(handle: TextIO, name: str, text_column: str, id_column: str | None) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(handle, start=1):
+        text = line.rstrip("\r\n")
+        if text.strip():
+            yield str(number), text
+
+
+def _batched(rows: Iterator[tuple[str, str]], batch_size: int) -> Iterator[Batch]:
+    batch = Batch([], [])
+    for identifier, text in rows:
+        batch.ids.append(identifier)
+        batch.texts.append(text)
+        if len(batch.ids) == batch_size:
+            yield batch
+            batch = Batch([], [])
+    if batch.ids:
+        yield batch
+
+
+def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str]) -> list[dict]:
+    """One record per message: its topic, the probability, and the next N_ALTERNATIVES topics by probability."""
+    ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :1 + N_ALTERNATIVES]
+    records = []
+    for identifier, order, row in zip(ids, ranked, probabilities, strict=True):
+        records.append({
+            "id": identifier, "topic_id": int(order[0]), "topic_label": labels[order[0]],
+            "probability": round(float(row[order[0]]), 6),
+            "alternatives": [{"topic_id": int(t), "topic_label": labels[t], "probability": round(float(row[t]), 6)}
+                             for t in order[1:]],
+        })
+    return records
+
+
+class PredictionWriter:
+    """Writes records as CSV (alternatives flattened to alt1_topic_id, ...) or JSONL."""
+
+    def __init__(self, handle: TextIO, fmt: str) -> None:
+        self.handle, self.fmt = handle, fmt
+        if fmt == "csv":
+            header = ["id", "topic_id", "topic_label", "probability"]
+            for rank in range(1, N_ALTERNATIVES + 1):
+                header += [f"alt{rank}_topic_id", f"alt{rank}_topic_label", f"alt{rank}_probability"]
+            self.csv = csv.writer(handle, lineterminator="\n")
+            self.csv.writerow(header)
+
+    def write(self, records: list[dict]) -> None:
+        for record in records:
+            if self.fmt == "jsonl":
+                self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                continue
+            row = [record["id"], record["topic_id"], record["topic_label"], record["probability"]]
+            for rank in range(N_ALTERNATIVES):
+                alternative = record["alternatives"][rank] if rank < len(record["alternatives"]) else {}
+                row += [alternative.get("topic_id", ""), alternative.get("topic_label", ""),
+                        alternative.get("probability", "")]
+            self.csv.writerow(row)
+        self.handle.flush()
+
+
+def predict_file(router, source: Path | None, output: Path | None, text_column: str = "text",
+                 id_column: str | None = None, input_fmt: str | None = None, output_fmt: str | None = None,
+                 device: str = "auto", model: str | None = None, progress: bool = True) -> dict:
+    """Route the messages of `source` (stdin if None) to `output` (stdout if None); returns a summary."""
+    import itertools
+
+    batches = read_batches(source, input_format(source, input_fmt), text_column, id_column)
+    first = next(batches, None)  # reads and checks the input before the encoder takes seconds to load
+    if first is not None:
+        router.with_encoder(device, model)
+    return predict_stream(router, itertools.chain([first] if first else [], batches), output,
+                          output_format(output, output_fmt), progress)
+
+
+def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: str, progress: bool = True) -> dict:
+    """Route every batch and write the predictions to `output` (atomically) or stdout; returns a summary."""
+    from tqdm import tqdm
+
+    counts = np.zeros(len(router.labels), dtype=np.int64)
+    confidence = []
+    with ExitStack() as stack:
+        if output is None:
+            handle = sys.stdout
+        else:
+            tmp = stack.enter_context(atomic_file(output))
+            handle = stack.enter_context(open(tmp, "w", encoding="utf-8", newline=""))
+        writer = PredictionWriter(handle, fmt)
+        bar = stack.enter_context(tqdm(unit="msg", desc="predict", disable=not progress, file=sys.stderr))
+        for batch in batches:
+            if not batch.ids:
+                continue
+            probabilities = router.route(batch.texts)
+            writer.write(prediction_records(batch.ids, probabilities, router.labels))
+            counts += np.bincount(probabilities.argmax(axis=1), minlength=len(counts))
+            confidence.append(probabilities.max(axis=1))
+            bar.update(len(batch.ids))
+        handle.flush()
+        if output is not None:
+            handle.close()
+    top = np.concatenate(confidence) if confidence else np.empty(0)
+    total = max(int(counts.sum()), 1)
+    return {"n_messages": int(counts.sum()),
+            "topic_share": {label: round(int(n) / total, 6) for label, n in zip(router.labels, counts, strict=True)},
+            "mean_probability": round(float(top.mean()), 6) if len(top) else None,
+            # routing signals to watch (docs): a falling mean or a rising share of unsure messages means drift
+            "share_below_0.5": round(float((top < 0.5).mean()), 6) if len(top) else None}

@@ -1,0 +1,194 @@
+"""`tweet-topics predict` on a small real router: every input format, stdin, empty input, clear errors, and the
+refusal of an embedding model whose weights differ from the trained one."""
+
+import io
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tweet_topics.artifacts import save_arrays
+from tweet_topics.classify import save_classifier, train_classifier
+from tweet_topics.cli import main
+from tweet_topics.embed import describe_encoder, embed_texts, load_encoder, resolve_model
+from tweet_topics.manifest import CLASSIFIER, KMEANS, MANIFEST, REDUCER, TOPICS, build_manifest
+from tweet_topics.predict import N_ALTERNATIVES, read_batches
+from tweet_topics.reduce import fit_reducer, save_reducer
+from tweet_topics.text.cleaner import TweetCleaner
+
+MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+N_TOPICS = 5
+
+
+@pytest.fixture(scope="module")
+def tweets(twcs_sample) -> pd.DataFrame:
+    raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False)
+    return raw[raw["inbound"] == "True"].head(400).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, tweets):
+    """A models/ folder trained the pipeline's way (PCA, KMeans on 400 real tweets) with the packaged encoder."""
+    from sklearn.cluster import KMeans
+
+    folder = tmp_path_factory.mktemp("models")
+    params = {"preprocess": {"language": "english"},
+              "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu"},
+              "reduce": {"method": "pca"}, "pca": {"n_components": 10, "whiten": False, "seed": 0},
+              "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
+              "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3},
+              "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000}}
+    encoder = load_encoder(MODEL, "cpu")
+    views = TweetCleaner(keywords=False)
+    embeddings = embed_texts(encoder, [views.embedding_view(text) for text in tweets["text"]], 64)
+    reducer, reduced = fit_reducer(embeddings, "pca", params["pca"], params["umap"])
+    kmeans = KMeans(N_TOPICS, random_state=42, n_init=3).fit(reduced)
+    save_reducer(folder / REDUCER, reducer, describe_encoder(MODEL, encoder))
+    save_arrays(folder / KMEANS, {"centers": kmeans.cluster_centers_}, {"kind": "kmeans"})
+    save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, 100.0, "balanced", 1000))
+    topics = {"n_topics": N_TOPICS, "topics": [{"topic": i, "label": f"topic {i}"} for i in range(N_TOPICS)]}
+    (folder / TOPICS).write_text(json.dumps(topics))
+    manifest = build_manifest(folder, params, tweets["tweet_id"].to_numpy(), kmeans.labels_)
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    return folder
+
+
+def predict(models, *args, stdin: str | None = None, monkeypatch=None, capsys=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        main(["predict", "--models", str(models), "--device", "cpu", *args])
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_csv_in_csv_out_has_topic_probability_and_alternatives(models, tweets, tmp_path, capsys):
+    tweets.to_csv(tmp_path / "in.csv", index=False)
+    code, _, err = predict(models, str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), capsys=capsys)
+    assert code == 0, err
+    out = pd.read_csv(tmp_path / "out.csv", dtype={"id": str})
+    assert out["id"].tolist() == tweets["tweet_id"].tolist()
+    assert out["topic_id"].between(0, N_TOPICS - 1).all()
+    assert (out["topic_label"] == out["topic_id"].astype(str) + ": topic " + out["topic_id"].astype(str)).all()
+    for rank in range(1, N_ALTERNATIVES + 1):
+        assert (out[f"alt{rank}_probability"] <= out["probability"] + 1e-9).all()
+        assert (out[f"alt{rank}_topic_id"] != out["topic_id"]).all()
+    total = out["probability"] + sum(out[f"alt{rank}_probability"] for rank in range(1, N_ALTERNATIVES + 1))
+    assert (total <= 1 + 1e-5).all() and out["topic_id"].nunique() > 1
+    assert "400 messages" in err
+
+
+def test_twcs_file_routes_inbound_rows_only(models, twcs_sample, tmp_path, capsys):
+    raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False).head(60)
+    raw.to_csv(tmp_path / "twcs.csv", index=False)
+    code, out, _ = predict(models, str(tmp_path / "twcs.csv"), "-q", capsys=capsys)
+    routed = pd.read_csv(io.StringIO(out), dtype={"id": str})
+    assert code == 0 and routed["id"].tolist() == raw.loc[raw["inbound"] == "True", "tweet_id"].tolist()
+
+
+def test_any_text_column_and_the_row_number_as_id(models, tmp_path, capsys):
+    pd.DataFrame({"message": ["my card was declined twice", "where is my refund"]}).to_csv(tmp_path / "m.csv",
+                                                                                             index=False)
+    code, out, _ = predict(models, str(tmp_path / "m.csv"), "--text-column", "message", "-q", capsys=capsys)
+    assert code == 0 and pd.read_csv(io.StringIO(out))["id"].tolist() == [1, 2]
+
+
+def test_jsonl_in_jsonl_out(models, tmp_path, capsys):
+    lines = [{"id": "a1", "text": "app keeps crashing on login"}, {"id": "b2", "text": "thanks for the help!"}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    code, _, err = predict(models, str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"), capsys=capsys)
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert code == 0, err
+    assert [record["id"] for record in records] == ["a1", "b2"]
+    for record in records:
+        assert set(record) == {"id", "topic_id", "topic_label", "probability", "alternatives"}
+        assert len(record["alternatives"]) == N_ALTERNATIVES
+        assert 0 < record["probability"] <= 1
+
+
+def test_lines_on_stdin_give_the_same_topics_as_the_same_texts_in_a_file(models, tweets, tmp_path, capsys,
+                                                                          monkeypatch):
+    texts = [text.replace("\n", " ").replace("\r", " ") for text in tweets["text"].head(50)]
+    pd.DataFrame({"text": texts}).to_csv(tmp_path / "same.csv", index=False)
+    _, from_file, _ = predict(models, str(tmp_path / "same.csv"), "-q", capsys=capsys)
+    code, from_stdin, _ = predict(models, "-q", stdin="\n".join(texts) + "\n", monkeypatch=monkeypatch,
+                                  capsys=capsys)
+    assert code == 0
+    assert from_stdin == from_file  # ids are line numbers and row numbers alike
+
+
+def test_a_single_message_gets_the_topic_it_gets_in_a_batch(models, tweets, capsys, monkeypatch):
+    texts = [text.replace("\n", " ").replace("\r", " ") for text in tweets["text"].head(30)]
+    _, batch, _ = predict(models, "-q", stdin="\n".join(texts), monkeypatch=monkeypatch, capsys=capsys)
+    batch_topics = pd.read_csv(io.StringIO(batch))["topic_id"].tolist()
+    alone = [pd.read_csv(io.StringIO(predict(models, "-q", stdin=text, monkeypatch=monkeypatch,
+                                             capsys=capsys)[1]))["topic_id"].item() for text in texts]
+    assert alone == batch_topics
+
+
+@pytest.mark.parametrize("content", ["", "text\n"])
+def test_an_empty_input_writes_a_header_only(models, tmp_path, capsys, content):
+    (tmp_path / "empty.csv").write_text(content)
+    code, out, err = predict(models, str(tmp_path / "empty.csv"), capsys=capsys)
+    assert code == 0 and out.splitlines()[0].startswith("id,topic_id,topic_label,probability")
+    assert len(out.splitlines()) == 1 and "0 messages" in err
+
+
+def test_empty_stdin_writes_nothing_but_a_jsonl_nothing(models, capsys, monkeypatch):
+    code, out, _ = predict(models, "--output-format", "jsonl", "-q", stdin="", monkeypatch=monkeypatch,
+                           capsys=capsys)
+    assert code == 0 and out == ""
+
+
+def test_a_missing_text_column_is_one_clear_line(models, tmp_path, capsys):
+    pd.DataFrame({"body": ["hello"]}).to_csv(tmp_path / "in.csv", index=False)
+    code, out, err = predict(models, str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.strip() == (f"error: {tmp_path / 'in.csv'}: no column 'text' (its columns: body); name the right"
+                           " one with --text-column NAME")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_bad_jsonl_names_the_line(models, tmp_path, capsys):
+    (tmp_path / "in.jsonl").write_text('{"text": "ok"}\n{"text": \n')
+    code, _, err = predict(models, str(tmp_path / "in.jsonl"), "-q", capsys=capsys)
+    assert code == 2 and err.startswith(f"error: {tmp_path / 'in.jsonl'}: line 2 is not valid JSON")
+    (tmp_path / "in.jsonl").write_text('{"body": "ok"}\n')
+    code, _, err = predict(models, str(tmp_path / "in.jsonl"), "-q", capsys=capsys)
+    assert code == 2 and "line 1 has no 'text' field" in err
+
+
+def test_a_missing_input_file_or_models_folder_is_one_line(models, tmp_path, capsys):
+    code, _, err = predict(models, str(tmp_path / "nope.csv"), capsys=capsys)
+    assert code == 2 and err.strip() == f"error: {tmp_path / 'nope.csv'}: file not found"
+    code, _, err = predict(tmp_path / "no_models", str(tmp_path / "nope.csv"), capsys=capsys)
+    assert code == 2 and "manifest.json not found: run `dvc repro`" in err and "`dvc pull`" in err
+
+
+def test_an_embedding_model_with_other_weights_is_refused(models, tmp_path, capsys):
+    from safetensors.numpy import load_file, save_file
+
+    other = tmp_path / "other-model"
+    shutil.copytree(resolve_model(MODEL), other)
+    weights = load_file(other / "model.safetensors")
+    name = sorted(weights)[0]
+    weights[name] = weights[name] + np.float32(1e-3)
+    save_file(weights, other / "model.safetensors")
+    (tmp_path / "in.csv").write_text("text\nhello\n")
+    code, out, err = predict(models, str(tmp_path / "in.csv"), "--model", str(other), capsys=capsys)
+    assert code == 2 and out == ""
+    assert f"embedding model '{other}'" in err and f"is not the one the models were trained with ('{MODEL}'" in err
+    code, _, err = predict(models, str(tmp_path / "in.csv"), "--model", resolve_model(MODEL), "-q", capsys=capsys)
+    assert code == 0, err  # the same weights from another folder are accepted
+
+
+def test_batches_stream_with_stable_row_numbers(tmp_path):
+    pd.DataFrame({"text": [f"message {i}" for i in range(10)]}).to_csv(tmp_path / "in.csv", index=False)
+    batches = list(read_batches(tmp_path / "in.csv", "csv", "text", None, batch_size=4))
+    assert [len(batch.ids) for batch in batches] == [4, 4, 2]
+    assert sum((batch.ids for batch in batches), []) == [str(i) for i in range(1, 11)]
