@@ -1,10 +1,7 @@
 """`dvc repro` on real tweets in a throwaway git + DVC copy of the project, then the experiment workflow."""
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, SHARED_DATA
+from tests import dvc_project
+from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.slow
 MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
@@ -20,12 +18,7 @@ SWEEP_K = [4, 8, 12]
 
 
 def run(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DVC_NO_ANALYTICS": "1",
-           "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    result = dvc_project.run(args, cwd)
     return result.stdout + result.stderr
 
 
@@ -37,34 +30,10 @@ def stages_run(output: str) -> list[str]:
     return re.findall(r"Running stage '(?:[\w/.]+:)?(\w+)'", output)
 
 
-OUTPUT_DIRS = ("data/", "models/", "metrics/", "reports/")
-
-
-def project_files() -> list[str]:
-    """The committed files, and new files not yet committed except pipeline outputs of this working tree."""
-    def git_files(*args: str) -> list[str]:
-        return subprocess.run(["git", "ls-files", *args], cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.splitlines()
-
-    new = [name for name in git_files("--others", "--exclude-standard") if not name.startswith(OUTPUT_DIRS)]
-    return [name for name in git_files("--cached") + new if (REPO / name).is_file()]
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, twcs_sample) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for name in project_files():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, root / name)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["ingest"]["raw_path"] = str(twcs_sample)
-    params["ingest"]["max_inbound"] = 3000
-    params["sweep"]["k_values"] = SWEEP_K
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "init", "-q"], root)
-    run(["git", "add", "-A"], root)
-    run(["git", "commit", "-qm", "project"], root)
-    return root
+    return dvc_project.make_project(tmp_path_factory.mktemp("project"), {
+        "ingest": {"raw_path": str(twcs_sample), "max_inbound": 3000}, "sweep": {"k_values": SWEEP_K}})
 
 
 @pytest.fixture(scope="module")
