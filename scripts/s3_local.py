@@ -11,6 +11,7 @@ remote at it with `dvc remote modify --local`, so the endpoint and the keys stay
 """
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -117,10 +118,8 @@ def stop(directory: Path) -> bool:
     os.killpg(state["pid"], signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
     while server_state(directory) and time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(state["pid"], os.WNOHANG)  # reap it when it is our child
-        except ChildProcessError:
-            pass
         time.sleep(0.2)
     if server_state(directory):
         os.killpg(state["pid"], signal.SIGKILL)

@@ -10,6 +10,7 @@ from tweet_topics.params import load_section
 from tweet_topics.stage import run_stage
 
 OUT_DIR = Path("data/01_ingested")
+QUARANTINE_FILE = "quarantine.csv"
 COUNTS_FILE = Path("metrics/ingest.json")
 
 
@@ -18,7 +19,7 @@ def main() -> None:
     raw_path = Path(params["raw_path"])
     if not raw_path.is_file():
         raw_path = download_twcs(params["kaggle_handle"], params["kaggle_file"], raw_path)
-    tweets, counts = select_inbound(read_twcs(raw_path), raw_path)
+    tweets, counts, quarantined = select_inbound(read_twcs(raw_path), raw_path)
     tweets = cap_tweets(tweets, params["max_inbound"])
     split = assign_splits(tweets["tweet_id"], params["split_fractions"])
     frames = {name: tweets.loc[split == name].reset_index(drop=True) for name in SPLITS}
@@ -29,6 +30,7 @@ def main() -> None:
         counts[f"{name}_tweets"] = len(frame)
     with atomic_dir(OUT_DIR) as tmp:
         write_frames(tmp, frames)
+        quarantined.to_csv(tmp / QUARANTINE_FILE, index=False)  # every dropped inbound row and why
     write_json(COUNTS_FILE, counts)
 
 

@@ -56,6 +56,16 @@ def test_arrays_and_meta_round_trip_exactly(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.npz"]  # no temp file left behind
 
 
+def test_the_same_arrays_give_the_same_bytes_at_another_time(tmp_path):
+    import time
+
+    arrays = {"a": np.arange(10, dtype=np.float32)}
+    save_arrays(tmp_path / "first.npz", arrays, {"kind": "thing"})
+    time.sleep(2.1)  # zip timestamps have a 2-second resolution
+    save_arrays(tmp_path / "second.npz", arrays, {"kind": "thing"})
+    assert (tmp_path / "first.npz").read_bytes() == (tmp_path / "second.npz").read_bytes()
+
+
 def test_loading_the_wrong_kind_or_a_missing_file_says_what_to_run(tmp_path):
     save_arrays(tmp_path / "x.npz", {"a": np.zeros(2)}, {"kind": "kmeans"})
     with pytest.raises(UserError, match="holds a 'kmeans', not a 'reducer'"):

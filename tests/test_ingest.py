@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def write_csv(path: Path, rows: list[str]) -> Path:
 
 @pytest.fixture(scope="module")
 def sample_inbound(twcs_sample):
-    tweets, _ = select_inbound(read_twcs(twcs_sample), twcs_sample)
+    tweets, _, _ = select_inbound(read_twcs(twcs_sample), twcs_sample)
     return tweets
 
 
@@ -50,8 +51,8 @@ def test_split_fractions_are_respected(sample_inbound, fractions):
 
 def test_a_tweet_keeps_its_split_when_rows_are_appended(tmp_path):
     rows = [f"{i},{1000 + i},True,Tue Oct 31 22:10:47 +0000 2017,tweet {i},," for i in range(1, 2001)]
-    before, _ = select_inbound(read_twcs(write_csv(tmp_path / "a.csv", rows[:1000])), tmp_path / "a.csv")
-    after, _ = select_inbound(read_twcs(write_csv(tmp_path / "b.csv", rows)), tmp_path / "b.csv")
+    before, _, _ = select_inbound(read_twcs(write_csv(tmp_path / "a.csv", rows[:1000])), tmp_path / "a.csv")
+    after, _, _ = select_inbound(read_twcs(write_csv(tmp_path / "b.csv", rows)), tmp_path / "b.csv")
     split_before = dict(zip(before["tweet_id"], assign_splits(before["tweet_id"], FRACTIONS), strict=True))
     split_after = dict(zip(after["tweet_id"], assign_splits(after["tweet_id"], FRACTIONS), strict=True))
     assert all(split_after[tid] == split for tid, split in split_before.items())
@@ -63,11 +64,13 @@ def test_inbound_spellings_empty_texts_and_duplicate_ids(tmp_path):
         "5,brand,False,x,reply,,1", "6,brand,FALSE,x,reply,,", "7,brand,0,x,reply,,", "8,e,false,x,reply,,",
         "9,f,True,x,   ,,", "1,a,True,x,one again,,",
     ])
-    tweets, counts = select_inbound(read_twcs(path), path)
+    tweets, counts, quarantined = select_inbound(read_twcs(path), path)
     assert tweets["tweet_id"].tolist() == ["1", "2", "3", "4"]
     assert tweets["text"].tolist()[0] == "one"
     assert tweets["replied_by"].tolist() == ["brand", "", "", ""]
-    assert counts["dropped_empty_text"] == 1 and counts["dropped_duplicate_tweet_id"] == 1
+    assert counts["quarantined_empty_text"] == 1 and counts["quarantined_duplicate_tweet_id_other_text"] == 1
+    assert quarantined[["row", "reason"]].values.tolist() == [[9, "empty_text"],
+                                                               [10, "duplicate_tweet_id_other_text"]]
     assert counts["outbound_rows"] == 4 and counts["inbound_tweets"] == 4
 
 
@@ -110,4 +113,118 @@ def test_ingest_stage_without_raw_file_fails_with_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: data/00_raw/twcs.csv not found"), result.stderr
     assert "ingest.raw_path" in lines[0]
+    assert not (tmp_path / "data" / "01_ingested").exists()
+
+
+def ingest(path: Path):
+    return select_inbound(read_twcs(path), path)
+
+
+def reasons(quarantined) -> list[tuple[int, str]]:
+    return [(int(row), reason) for row, reason in quarantined[["row", "reason"]].itertuples(index=False)]
+
+
+def test_bom_crlf_and_extra_columns_are_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER.strip() + ",extra\r\n1,a,True,x,hello,,,more\r\n").encode())
+    tweets, counts, quarantined = ingest(path)
+    assert tweets["tweet_id"].tolist() == ["1"] and tweets["text"].tolist() == ["hello"] and quarantined.empty
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_another_delimiter_is_detected(tmp_path, delimiter):
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER.replace(",", delimiter) + delimiter.join(["1", "a", "True", "x", "hi, there", "", ""])
+                    + "\n")
+    tweets, _, _ = ingest(path)
+    assert tweets["text"].tolist() == ["hi, there"]
+
+
+def test_a_stray_carriage_return_inside_an_unquoted_text_keeps_the_row_whole(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes((HEADER + "1,a,True,x,my order\rnever came,,\n2,b,True,x,fine,,\n").encode())
+    tweets, _, quarantined = ingest(path)
+    assert tweets["text"].tolist() == ["my order never came", "fine"] and quarantined.empty
+
+
+def test_a_line_with_too_many_fields_is_quarantined_with_its_row(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["1,a,True,x,one,,", "2,b,True,x,two,,,surplus,fields", "3,c,True,x,three,,"])
+    tweets, counts, quarantined = ingest(path)
+    assert tweets["tweet_id"].tolist() == ["1", "3"]
+    assert reasons(quarantined) == [(2, "bad_line")] and "expected 7 fields, saw 9" in quarantined["text"][0]
+    assert counts["quarantined_bad_line"] == 1 and counts["rows_read"] == 3
+
+
+def test_a_quote_that_never_closes_names_the_row(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["1,a,True,x,one,,", '2,b,True,x,"two,,', "3,c,True,x,three,,"])
+    with pytest.raises(UserError, match=r"t\.csv: row 2: a quoted field never closes \(broken quoting\)"):
+        read_twcs(path)
+
+
+def test_invalid_utf8_bytes_quarantine_their_row_only(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(HEADER.encode() + b"1,a,True,x,caf\xe9 au lait,,\n2,b,True,x,fine,,\n")
+    tweets, counts, quarantined = ingest(path)
+    assert tweets["tweet_id"].tolist() == ["2"] and reasons(quarantined) == [(1, "invalid_utf8")]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", r"t\.csv: the file is empty"),
+    (b"\n\n  \n", r"t\.csv: the file is empty"),
+    (HEADER.encode(), r"t\.csv: a header but no readable rows"),
+])
+def test_an_empty_file_or_a_header_only_is_one_clear_line(tmp_path, content, message):
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=message):
+        read_twcs(path)
+
+
+def test_duplicate_ids_keep_the_first_and_say_whether_the_text_differs(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["1,a,True,x,one,,", "1,a,True,x,one,,", "1,a,True,x,changed,,",
+                                          "2,b,True,x,two,,"])
+    tweets, counts, quarantined = ingest(path)
+    assert tweets["text"].tolist() == ["one", "two"]
+    assert reasons(quarantined) == [(3, "duplicate_tweet_id_other_text"), (2, "duplicate_tweet_id")]
+
+
+def test_no_inbound_rows_is_one_clear_line(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["1,brand,False,x,reply,,", "2,brand,0,x,reply,,"])
+    with pytest.raises(UserError, match=r"t\.csv: none of its 2 rows is inbound"):
+        ingest(path)
+
+
+def test_overlong_empty_and_excel_mangled_rows_are_quarantined(tmp_path):
+    path = write_csv(tmp_path / "t.csv", [
+        "1,a,True,x," + "a" * 10_001 + ",,", "2,b,True,x,,,", "119237.0,c,True,x,recoverable id,,",
+        "1.19237E+11,d,True,x,id lost by Excel,,", "3,e,TRUE,x," + "b" * 10_000 + ",,"])
+    tweets, counts, quarantined = ingest(path)
+    assert tweets["tweet_id"].tolist() == ["119237", "3"]
+    assert sorted(reasons(quarantined)) == [(1, "text_too_long"), (2, "empty_text"), (4, "bad_tweet_id")]
+    assert counts["quarantined_text_too_long"] == 1 and counts["inbound_tweets"] == 2
+
+
+def test_ingest_stage_writes_the_quarantine_and_its_counts(tmp_path):
+    write_csv(tmp_path / "raw.csv", [f"{i},a{i},True,x,tweet number {i},," for i in range(1, 41)]
+              + ["41,z,True,x,,,", "7,a7,True,x,tweet number 7 edited,,", "42,z,True,x,ok,,,,,"])
+    params = (REPO / "params.yaml").read_text().replace("raw_path: data/00_raw/twcs.csv", "raw_path: raw.csv")
+    (tmp_path / "params.yaml").write_text(params)
+    result = subprocess.run([sys.executable, str(REPO / "stages" / "ingest.py")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    quarantine = (tmp_path / "data" / "01_ingested" / "quarantine.csv").read_text().splitlines()
+    assert quarantine[0] == "row,reason,tweet_id,text" and len(quarantine) == 4
+    counts = json.loads((tmp_path / "metrics" / "ingest.json").read_text())
+    assert counts["quarantined_empty_text"] == 1 and counts["quarantined_bad_line"] == 1
+    assert counts["quarantined_duplicate_tweet_id_other_text"] == 1 and counts["inbound_tweets"] == 40
+
+
+def test_ingest_stage_on_an_empty_file_is_one_line_without_traceback(tmp_path):
+    (tmp_path / "raw.csv").write_text("")
+    params = (REPO / "params.yaml").read_text().replace("raw_path: data/00_raw/twcs.csv", "raw_path: raw.csv")
+    (tmp_path / "params.yaml").write_text(params)
+    result = subprocess.run([sys.executable, str(REPO / "stages" / "ingest.py")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        "error: raw.csv: the file is empty (set ingest.raw_path to a twcs-format CSV)"]
     assert not (tmp_path / "data" / "01_ingested").exists()

@@ -52,7 +52,7 @@ def test_command_with_a_missing_column_is_one_line(tmp_path):
 
 @pytest.mark.parametrize(("content", "message"), [
     ("text,label\na,x\nb,x\n", "needs at least two different labels"),
-    ("", "not a readable CSV"),
+    ("", "the file is empty"),
 ])
 def test_bad_labelled_files(tmp_path, content, message):
     (tmp_path / "l.csv").write_text(content)

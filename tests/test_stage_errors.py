@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -35,3 +37,54 @@ def test_missing_input_says_to_run_the_pipeline(tmp_path, params):
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "error: data/05_reduced/discovery.npy not found: run `dvc repro` (or `dvc pull`) to produce it"]
+
+
+def test_ill_typed_experiment_value_is_named(tmp_path, params):
+    params["kmeans"]["n_clusters"] = "ten"  # `dvc exp run -S kmeans.n_clusters=ten`
+    result = run_stage("cluster", tmp_path, params)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: params.yaml: 'kmeans.n_clusters' is 'ten'; it must be an integer >= 2"]
+
+
+def write_split_arrays(directory, rows: int, dimension: int) -> None:
+    directory.mkdir(parents=True)
+    for index, split in enumerate(("discovery", "validation", "evaluation")):
+        vectors = np.random.default_rng(index).normal(size=(rows, dimension)).astype(np.float32)
+        np.save(directory / f"{split}.npy", vectors)
+        np.save(directory / f"{split}_ids.npy", np.arange(rows) + 100 * index)
+
+
+def test_pca_components_beyond_the_data_stop_reduce_before_any_work(tmp_path, params):
+    write_split_arrays(tmp_path / "data" / "04_embeddings", rows=5, dimension=8)
+    (tmp_path / "data" / "04_embeddings" / "encoder.json").write_text('{"name": "m", "fingerprint": "f"}')
+    params["reduce"]["method"] = "pca"
+    result = run_stage("reduce", tmp_path, params)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: pca.n_components is 50 but the discovery split allows at most 5 (5 tweets x 8 dimensions):"
+        " lower pca.n_components"]
+    assert not (tmp_path / "models").exists() and not (tmp_path / "data" / "05_reduced").exists()
+
+
+def test_more_topics_than_tweets_stops_cluster_before_any_work(tmp_path, params):
+    write_split_arrays(tmp_path / "data" / "05_reduced", rows=3, dimension=5)
+    text = tmp_path / "data" / "03_preprocessed"
+    text.mkdir(parents=True)
+    for split in ("discovery", "validation", "evaluation"):
+        pd.DataFrame({"tweet_id": [1, 2, 3]}).to_parquet(text / f"{split}.parquet")
+    result = run_stage("cluster", tmp_path, params)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: kmeans.n_clusters is 8 but the discovery split has only 3 tweets: lower kmeans.n_clusters or raise"
+        " ingest.max_inbound"]
+    assert not (tmp_path / "models").exists() and not (tmp_path / "data" / "06_clustered").exists()
+
+
+def test_an_empty_split_stops_ingest(tmp_path, params):
+    (tmp_path / "raw.csv").write_text("tweet_id,author_id,inbound,created_at,text\n1,a,True,x,only one tweet\n")
+    params["ingest"]["raw_path"] = "raw.csv"
+    result = run_stage("ingest", tmp_path, params)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "split is empty (1 inbound tweets kept)" in result.stderr
+    assert not (tmp_path / "data").exists()

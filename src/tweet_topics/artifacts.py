@@ -6,6 +6,7 @@ A pickle (joblib) runs code when it is loaded, so a model file pulled from a sha
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +15,19 @@ from tweet_topics.atomic import atomic_file
 from tweet_topics.errors import UserError
 
 META_KEY = "__meta__"
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 MISSING_HINT = "run `dvc repro` to train the pipeline, or `dvc pull` to fetch the trained models"
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    """Write `arrays` and the JSON-serialisable `meta` to `path` (.npz), atomically."""
-    with atomic_file(path) as tmp, open(tmp, "wb") as handle:  # a handle: numpy would add .npz to a name
-        np.savez(handle, **arrays, **{META_KEY: np.array(json.dumps(meta, sort_keys=True))})
+    """Write `arrays` and the JSON-serialisable `meta` to `path` (.npz), atomically and byte-identically for the
+    same content (np.savez stamps each member with the current time, so two identical runs would differ)."""
+    members = {**arrays, META_KEY: np.array(json.dumps(meta, sort_keys=True))}
+    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in members.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=FIXED_ZIP_TIME), "w",
+                              force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def load_arrays(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict]:

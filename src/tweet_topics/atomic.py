@@ -13,11 +13,22 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files or folders of `path` left by a run that was killed (SIGKILL runs no cleanup); DVC never runs two
+    stages that write the same output at once, so any found now are stale."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_file(path: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside `path`; it replaces `path` only if the block completes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp_path = Path(tmp)
@@ -34,6 +45,7 @@ def atomic_dir(path: Path | str) -> Iterator[Path]:
     """Yield a temporary directory beside `path`; it replaces `path` only if the block completes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(path)
     tmp_path = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     tmp_path.chmod(0o777 & ~_UMASK)
     try:

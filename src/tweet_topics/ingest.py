@@ -6,24 +6,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tweet_topics.csv_input import read_string_csv
+from tweet_topics.csv_input import CsvRows, read_csv_rows
 from tweet_topics.datasets import SPLITS
 from tweet_topics.errors import UserError
 
 REQUIRED_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text")
+MAX_TEXT_CHARS = 10_000  # a tweet has at most 280; longer "texts" are rows swallowed by broken quoting
+QUARANTINE_REASONS = ("bad_line", "bad_tweet_id", "invalid_utf8", "empty_text", "text_too_long",
+                      "duplicate_tweet_id", "duplicate_tweet_id_other_text")
+QUARANTINE_COLUMNS = ["row", "reason", "tweet_id", "text"]
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
 
-def read_twcs(path: Path) -> pd.DataFrame:
-    """All rows of a twcs-format CSV as strings; a missing required column is a UserError."""
-    frame = read_string_csv(path, "set ingest.raw_path to a twcs-format CSV")
-    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+def read_twcs(path: Path) -> CsvRows:
+    """All readable rows of a twcs-format CSV as strings; no rows or a missing required column is a UserError."""
+    rows = read_csv_rows(path, "set ingest.raw_path to a twcs-format CSV")
+    missing = [column for column in REQUIRED_COLUMNS if column not in rows.frame.columns]
     if missing:
         raise UserError(
-            f"{path}: missing column '{missing[0]}'; a twcs file needs {', '.join(REQUIRED_COLUMNS)}"
+            f"{path}: missing column '{missing[0]}' (its columns: {', '.join(rows.frame.columns)});"
+            f" a twcs file needs {', '.join(REQUIRED_COLUMNS)}"
         )
-    return frame
+    if rows.frame.empty:
+        raise UserError(f"{path}: a header but no readable rows: give ingest.raw_path a file with tweets")
+    return rows
 
 
 def parse_inbound(values: pd.Series, path: Path, first_row: int = 1) -> pd.Series:
@@ -49,24 +56,44 @@ def replying_authors(frame: pd.DataFrame, inbound: pd.Series) -> dict[str, str]:
     return dict(zip(replies["in_response_to_tweet_id"], replies["author_id"], strict=True))
 
 
-def select_inbound(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The inbound tweets with text, one row per tweet id, plus the count of rows dropped for each reason."""
+def select_inbound(rows: CsvRows, path: Path) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """The inbound tweets with a usable id and text, one row per tweet id; the count of rows per outcome; and the
+    quarantined rows (row, reason, tweet_id, text), every inbound row that was dropped and why."""
+    frame = rows.frame
     inbound = parse_inbound(frame["inbound"], path)
+    if not inbound.any():
+        raise UserError(f"{path}: none of its {len(frame)} rows is inbound (a customer's tweet): check the"
+                        " 'inbound' column (True/False or 1/0)")
     replied_by = replying_authors(frame, inbound)
-    tweets = frame.loc[inbound, list(REQUIRED_COLUMNS)].copy()
-    counts = {"rows_read": len(frame), "outbound_rows": int((~inbound).sum())}
+    tweets = frame.loc[inbound, list(REQUIRED_COLUMNS)].assign(row=np.flatnonzero(inbound.to_numpy()) + 1)
+    quarantine = [pd.DataFrame({"row": [line - 1 for line, _ in rows.skipped], "reason": "bad_line",
+                                "tweet_id": "", "text": [why for _, why in rows.skipped]})]
 
-    empty = tweets["text"].str.strip() == ""
-    counts["dropped_empty_text"] = int(empty.sum())
-    tweets = tweets.loc[~empty]
+    def drop(mask: pd.Series, reason: str) -> pd.DataFrame:
+        quarantine.append(tweets.loc[mask, ["row", "tweet_id", "text"]].assign(reason=reason))
+        return tweets.loc[~mask]
 
-    duplicated = tweets["tweet_id"].duplicated(keep="first")
-    counts["dropped_duplicate_tweet_id"] = int(duplicated.sum())
-    tweets = tweets.loc[~duplicated]
+    # Excel writes long ids as 1.19237E+11 (digits lost) or 119237.0 (recoverable)
+    tweets["tweet_id"] = tweets["tweet_id"].str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    tweets = drop(~tweets["tweet_id"].str.fullmatch(r"\d+"), "bad_tweet_id")
+    if rows.invalid_utf8:
+        tweets = drop(tweets["text"].str.contains("\ufffd", regex=False), "invalid_utf8")
+    tweets = drop(tweets["text"].str.strip() == "", "empty_text")
+    tweets = drop(tweets["text"].str.len() > MAX_TEXT_CHARS, "text_too_long")
+    first_text = tweets.drop_duplicates("tweet_id").set_index("tweet_id")["text"]
+    repeated = tweets["tweet_id"].duplicated(keep="first")
+    same_text = tweets["text"].to_numpy() == first_text.loc[tweets["tweet_id"]].to_numpy()
+    tweets = drop(repeated & ~same_text, "duplicate_tweet_id_other_text")
+    tweets = drop(tweets["tweet_id"].duplicated(keep="first"), "duplicate_tweet_id")
 
+    quarantined = pd.concat(quarantine, ignore_index=True)[QUARANTINE_COLUMNS]
+    reasons = quarantined["reason"].value_counts()
+    counts = {"rows_read": len(frame) + len(rows.skipped), "outbound_rows": int((~inbound).sum()),
+              **{f"quarantined_{reason}": int(reasons.get(reason, 0)) for reason in QUARANTINE_REASONS}}
+    tweets = tweets.drop(columns="row")
     tweets["replied_by"] = [replied_by.get(tweet_id, "") for tweet_id in tweets["tweet_id"]]
     counts["inbound_tweets"] = len(tweets)
-    return tweets.reset_index(drop=True), counts
+    return tweets.reset_index(drop=True), counts, quarantined
 
 
 def stable_unit_interval(tweet_ids: pd.Series, salt: str) -> np.ndarray:

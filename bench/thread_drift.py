@@ -1,0 +1,71 @@
+"""Benchmark: how many pseudo-labels move when the pipeline runs with 1 CPU thread instead of 2.
+
+    python bench/thread_drift.py [--threads 1 2]
+
+Run it after `dvc repro`, from the repository root. For each thread count it runs, in a fresh process with
+OMP/OpenBLAS/MKL/numba threads set to that count, the reduce and cluster steps on the committed embeddings
+(data/04_embeddings) with params.yaml, and the trained classifier's routing of every split. Float sums in BLAS and
+OpenMP can be ordered differently with another thread count; this prints how many tweets end in another topic
+(goal, issue #8: at most 0.1%).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def labels_with_current_threads(out: Path) -> None:
+    from tweet_topics.classify import train_classifier
+    from tweet_topics.cluster import fit_kmeans
+    from tweet_topics.datasets import read_arrays
+    from tweet_topics.params import load_section
+    from tweet_topics.reduce import apply_reducer, fit_reducer
+
+    embeddings = read_arrays(Path("data/04_embeddings"), mmap=True)
+    kmeans, train = load_section("kmeans"), load_section("train")
+    reducer, discovery = fit_reducer(np.asarray(embeddings["discovery"]), load_section("reduce")["method"],
+                                     load_section("pca"), load_section("umap"))
+    reduced = {"discovery": discovery, **{split: apply_reducer(reducer, vectors)
+                                          for split, vectors in embeddings.items() if split != "discovery"}}
+    clusters = fit_kmeans(discovery, kmeans["n_clusters"], kmeans["seed"], kmeans["n_init"])
+    pseudo = {split: clusters.predict(features) for split, features in reduced.items()}
+    classifier = train_classifier(discovery, pseudo["discovery"], train["C"], train["class_weight"],
+                                  train["max_iter"])
+    routed = {split: classifier.predict(features) for split, features in reduced.items()}
+    np.savez(out, **{f"pseudo_{s}": v for s, v in pseudo.items()}, **{f"routed_{s}": v for s, v in routed.items()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs=2, default=[1, 2])
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        labels_with_current_threads(args.worker)
+        return
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for threads in args.threads:
+            out = Path(tmp) / f"{threads}.npz"
+            env = {**os.environ, **{variable: str(threads) for variable in THREAD_VARIABLES}}
+            subprocess.run([sys.executable, __file__, "--worker", str(out)], env=env, check=True)
+            with np.load(out) as stored:
+                results[threads] = {name: stored[name] for name in stored.files}
+    first, second = (results[t] for t in args.threads)
+    for kind in ("pseudo", "routed"):
+        names = [name for name in first if name.startswith(kind)]
+        moved = sum(int((first[n] != second[n]).sum()) for n in names)
+        total = sum(len(first[n]) for n in names)
+        print(f"{kind} labels, {args.threads[0]} vs {args.threads[1]} threads: {moved} of {total} tweets moved"
+              f" ({100 * moved / total:.3f}%)")
+
+
+if __name__ == "__main__":
+    main()

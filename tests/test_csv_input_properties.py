@@ -1,0 +1,46 @@
+"""Property tests of the CSV reader: whatever the texts hold, a CSV written by pandas or a spreadsheet reads back
+to the same texts (carriage returns aside, which become line ends or spaces), whatever the delimiter."""
+
+import csv
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tweet_topics.csv_input import read_csv_rows
+
+texts = st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+                         max_size=60).filter(lambda t: t.strip() != ""), min_size=1, max_size=12)
+
+
+def expected(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", " ")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=texts, delimiter=st.sampled_from([",", ";", "\t", "|"]), bom=st.booleans(), crlf=st.booleans())
+def test_texts_round_trip_through_a_written_csv(tmp_path, texts, delimiter, bom, crlf):
+    path = tmp_path / "t.csv"
+    frame = pd.DataFrame({"tweet_id": [str(i) for i in range(len(texts))], "inbound": "True", "text": texts})
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        frame.to_csv(handle, sep=delimiter, index=False, quoting=csv.QUOTE_MINIMAL,
+                     lineterminator="\r\n" if crlf else "\n")
+    rows = read_csv_rows(path, "hint")
+    assert list(rows.frame.columns) == ["tweet_id", "inbound", "text"]
+    assert rows.frame["text"].tolist() == [expected(text) for text in texts]
+    assert rows.skipped == [] and not rows.invalid_utf8
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_any_bytes_give_rows_or_one_line_error(tmp_path, data):
+    from tweet_topics.errors import UserError
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"tweet_id,inbound,text\n" + data)
+    try:
+        rows = read_csv_rows(path, "hint")
+    except UserError as error:
+        assert "\n" not in str(error) and str(path) in str(error)
+        return
+    assert all(isinstance(value, str) for value in rows.frame.to_numpy().ravel())
