@@ -39,7 +39,8 @@ def labels_with_current_threads(out: Path) -> None:
     classifier = train_classifier(discovery, pseudo["discovery"], train["C"], train["class_weight"],
                                   train["max_iter"])
     routed = {split: classifier.predict(features) for split, features in reduced.items()}
-    np.savez(out, **{f"pseudo_{s}": v for s, v in pseudo.items()}, **{f"routed_{s}": v for s, v in routed.items()})
+    np.savez(out, layout=discovery, **{f"pseudo_{s}": v for s, v in pseudo.items()},
+             **{f"routed_{s}": v for s, v in routed.items()})
 
 
 def main() -> None:
@@ -58,13 +59,20 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--worker", str(out)], env=env, check=True)
             with np.load(out) as stored:
                 results[threads] = {name: stored[name] for name in stored.files}
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics import adjusted_rand_score, confusion_matrix
+
     first, second = (results[t] for t in args.threads)
+    print(f"discovery layout: mean |change| {np.abs(first['layout'] - second['layout']).mean():.4g},"
+          f" identical: {np.array_equal(first['layout'], second['layout'])}")
     for kind in ("pseudo", "routed"):
         names = [name for name in first if name.startswith(kind)]
-        moved = sum(int((first[n] != second[n]).sum()) for n in names)
-        total = sum(len(first[n]) for n in names)
-        print(f"{kind} labels, {args.threads[0]} vs {args.threads[1]} threads: {moved} of {total} tweets moved"
-              f" ({100 * moved / total:.3f}%)")
+        a, b = (np.concatenate([labels[n] for n in names]) for labels in (first, second))
+        rows, cols = linear_sum_assignment(-confusion_matrix(a, b))  # the same topics may get other numbers
+        matched = int(confusion_matrix(a, b)[rows, cols].sum())
+        print(f"{kind} labels, {args.threads[0]} vs {args.threads[1]} threads: {int((a != b).sum())} of {len(a)}"
+              f" tweets have another topic id; after matching topic ids {len(a) - matched}"
+              f" ({100 * (len(a) - matched) / len(a):.3f}%) moved; ARI {adjusted_rand_score(a, b):.4f}")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from tweet_topics.csv_input import read_csv_rows
 
+# A text ending in CR, written unquoted before an LF line end, is a CRLF line end to any reader: left out.
 texts = st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
-                         max_size=60).filter(lambda t: t.strip() != ""), min_size=1, max_size=12)
+                         max_size=60).filter(lambda t: t.strip() != "" and not t.endswith("\r")),
+                 min_size=1, max_size=12)
 
 
 def expected(text: str) -> str:

@@ -165,34 +165,41 @@ def test_optional_score_stage_routes_a_new_file(project, first_repro):
     assert summary["n_messages"] == 3 and abs(sum(summary["topic_share"].values()) - 1) < 1e-5
 
 
-def test_a_stage_killed_mid_write_leaves_its_old_output_and_the_next_repro_succeeds(project, first_repro):
-    """SIGKILL to `dvc repro` and its stage while featurize writes: the old embeddings stay whole, and the rerun
-    completes. (featurize.device: cpu reruns featurize with identical output on a CPU machine.)"""
+def test_a_stage_killed_mid_write_leaves_no_partial_output_and_the_next_repro_succeeds(project, first_repro):
+    """SIGKILL to `dvc repro` and its stage while featurize writes. DVC removes a stage's outputs before running it,
+    so the embeddings may be absent afterwards, but never partly written; the rerun completes with the same bytes.
+    (featurize.device: cpu reruns featurize with identical output on a CPU machine.)"""
     embeddings = project / "data" / "04_embeddings"
-    before = {path.name: path.read_bytes() for path in embeddings.iterdir()}
+
+    def contents() -> dict[str, bytes]:
+        return {path.name: path.read_bytes() for path in embeddings.iterdir()} if embeddings.exists() else {}
+
+    before = contents()
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["featurize"]["device"] = "cpu"
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    repro = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "featurize"], cwd=project,
-                             env=dvc_project.command_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 300
-        while not any(temp.is_dir() and any(temp.glob("*.npy")) for temp in (project / "data").glob(".04_*.tmp")):
-            assert repro.poll() is None and time.monotonic() < deadline, "featurize never started writing"
-            time.sleep(0.2)
-        time.sleep(1.0)  # well inside the writing
-    finally:
-        os.killpg(repro.pid, signal.SIGKILL)
-        repro.wait()
-    assert {path.name: path.read_bytes() for path in embeddings.iterdir()} == before
-    try:
+        repro = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "featurize"], cwd=project,
+                                 env=dvc_project.command_env(), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 300
+            while not any(temp.is_dir() and any(temp.glob("*.npy"))
+                          for temp in (project / "data").glob(".04_*.tmp")):
+                assert repro.poll() is None and time.monotonic() < deadline, "featurize never started writing"
+                time.sleep(0.2)
+            time.sleep(1.0)  # well inside the writing
+        finally:
+            os.killpg(repro.pid, signal.SIGKILL)
+            repro.wait()
+        assert contents() in ({}, before)  # absent or the old bytes: never a partial output
         assert stages_run(dvc("repro", "featurize", cwd=project)) == ["featurize"]
-        assert {path.name: path.read_bytes() for path in embeddings.iterdir()} == before
+        assert contents() == before
         assert not list((project / "data").glob(".04_*"))  # the killed run's temp folder is gone
         assert "up to date" in dvc("status", "dvc.yaml", cwd=project)
     finally:
         run(["git", "checkout", "params.yaml", "dvc.lock"], project)
+        dvc("checkout", cwd=project)
 
 
 # The experiments come last: `dvc exp run` leaves its params and results in the workspace.

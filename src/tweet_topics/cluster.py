@@ -12,7 +12,10 @@ def fit_kmeans(features: np.ndarray, n_clusters: int, seed: int, n_init: int) ->
             f"kmeans.n_clusters is {n_clusters} but the discovery split has only {len(features)} tweets:"
             " lower kmeans.n_clusters or raise ingest.max_inbound"
         )
-    return KMeans(n_clusters=n_clusters, random_state=seed, n_init=n_init).fit(features)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # its centroid sums depend on the OpenMP thread count; one thread, same centroids
+        return KMeans(n_clusters=n_clusters, random_state=seed, n_init=n_init).fit(features)
 
 
 def cluster_sizes(labels: np.ndarray, n_clusters: int) -> dict[str, dict[str, float]]:
