@@ -187,6 +187,16 @@ def test_an_embedding_model_with_other_weights_is_refused(models, tmp_path, caps
     assert code == 0, err  # the same weights from another folder are accepted
 
 
+def test_a_bom_and_invalid_bytes_are_read_not_fatal(models, tmp_path, capsys):
+    (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbftweet_id,text\n7,caf\xe9 card declined\n8,fine\n")
+    (tmp_path / "in.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "caf\xe9"}\n')
+    for name in ("in.csv", "in.jsonl"):
+        code, out, err = predict(models, str(tmp_path / name), "-q", "--output-format", "csv", capsys=capsys)
+        assert code == 0, err
+        assert pd.read_csv(io.StringIO(out), dtype={"id": str})["id"].tolist() == (["7", "8"] if name == "in.csv"
+                                                                                   else ["a"])
+
+
 def test_batches_stream_with_stable_row_numbers(tmp_path):
     pd.DataFrame({"text": [f"message {i}" for i in range(10)]}).to_csv(tmp_path / "in.csv", index=False)
     batches = list(read_batches(tmp_path / "in.csv", "csv", "text", None, batch_size=4))

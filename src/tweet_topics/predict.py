@@ -53,14 +53,17 @@ def read_batches(path: Path | None, fmt: str, text_column: str, id_column: str |
         yield from _csv_batches(path if path is not None else sys.stdin, name, text_column, id_column, batch_size)
         return
     with ExitStack() as stack:
-        handle = stack.enter_context(open(path, encoding="utf-8", newline="")) if path is not None else sys.stdin
+        # invalid bytes become U+FFFD rather than stop a long run; a BOM is dropped
+        handle = (stack.enter_context(open(path, encoding="utf-8-sig", errors="replace", newline=""))
+                  if path is not None else sys.stdin)
         reader = _jsonl_rows if fmt == "jsonl" else _line_rows
         yield from _batched(reader(handle, name, text_column, id_column), batch_size)
 
 
 def _csv_batches(source, name: str, text_column: str, id_column: str | None, batch_size: int) -> Iterator[Batch]:
     try:
-        chunks = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8", chunksize=batch_size)
+        chunks = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                             encoding_errors="replace", chunksize=batch_size)
         first_row = 1
         for chunk in chunks:
             if first_row == 1:
@@ -74,7 +77,7 @@ def _csv_batches(source, name: str, text_column: str, id_column: str | None, bat
             first_row += len(chunk)
     except pd.errors.EmptyDataError:
         return  # an empty file: no messages
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+    except pd.errors.ParserError as error:
         raise UserError(f"{name}: not a readable CSV ({str(error).splitlines()[0]})") from None
 
 
