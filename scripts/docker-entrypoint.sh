@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The container's entrypoint (see Dockerfile); it runs the same from a checkout, in the project it sits in.
+#
+#   no arguments   bring the pipeline up to date: [dvc pull] → dvc repro → dvc metrics show → [dvc push]
+#   arguments      run them in the project, e.g. `dvc exp run -S kmeans.n_clusters=10` or
+#                  `tweet-topics predict data/new/messages.csv -o data/07_scored/routed.csv`
+#
+# Environment (all optional):
+#   DVC_REMOTE_URL         s3://bucket/prefix for the remote `storage` (default: the one in .dvc/config)
+#   DVC_REMOTE_ENDPOINT    endpoint URL of an S3-compatible store (MinIO, SeaweedFS, R2, ...); leave unset for AWS
+#   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION
+#                          the remote's credentials, read by DVC itself (an IAM role works as well on AWS)
+#   TWEET_TOPICS_PULL=1    `dvc pull` first, so that only what the remote lacks is recomputed
+#   TWEET_TOPICS_PUSH=1    `dvc push` after a successful `dvc repro`
+#   KAGGLE_USERNAME, KAGGLE_KEY
+#                          for the ingest stage's download when data/00_raw/twcs.csv is absent
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+say() { echo "entrypoint: $*" >&2; }
+
+# The volumes may come in empty
+mkdir -p data/00_raw models metrics
+if [ ! -e .git ]; then
+    # An image holds no git repository: DVC then runs without one (dvc exp needs git: mount a clone at /app)
+    dvc config --local core.no_scm true
+fi
+if [ -n "${DVC_REMOTE_URL:-}" ]; then
+    dvc remote modify --local storage url "$DVC_REMOTE_URL"
+fi
+if [ -n "${DVC_REMOTE_ENDPOINT:-}" ]; then
+    dvc remote modify --local storage endpointurl "$DVC_REMOTE_ENDPOINT"
+fi
+
+if [ "$#" -gt 0 ]; then
+    exec "$@"
+fi
+
+if [ "${TWEET_TOPICS_PULL:-0}" = 1 ]; then
+    say "dvc pull (what the remote lacks is recomputed by dvc repro)"
+    dvc pull --allow-missing
+fi
+say "dvc repro"
+dvc repro
+dvc metrics show
+if [ "${TWEET_TOPICS_PUSH:-0}" = 1 ]; then
+    say "dvc push"
+    dvc push
+fi
