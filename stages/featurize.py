@@ -1,19 +1,42 @@
 """featurize: sentence-transformers embeddings of one text view, a float32 .npy per split plus its tweet ids, and
-encoder.json: which model (name, weight fingerprint) made them."""
+encoder.json: which model (name, weight fingerprint) made them.
 
+Texts embedded by an earlier run with the same recipe come from the embedding cache, so appending tweets embeds
+only the new ones. The cache is not a DVC output: a cached vector is bit-identical to embedding its text again, so
+it can change how long featurize takes but never what it writes, and a clone without it (after `dvc pull`) is
+up to date. It lives in data/embedding_cache, or where TWEET_TOPICS_EMBEDDING_CACHE points (a shared disk)."""
+
+import os
 from pathlib import Path
 
 import numpy as np
 
 from tweet_topics.atomic import atomic_dir, write_json
 from tweet_topics.datasets import read_frames
-from tweet_topics.embed import describe_encoder, embed_to_npy, load_encoder
+from tweet_topics.embed import describe_encoder, embed_texts, embedding_recipe, load_encoder
+from tweet_topics.embedding_cache import EmbeddingCache, text_keys
 from tweet_topics.params import load_section
 from tweet_topics.stage import run_stage
 
 IN_DIR = Path("data/03_preprocessed")
 OUT_DIR = Path("data/04_embeddings")
+CACHE_DIR = Path(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", "data/embedding_cache"))
 ENCODER_FILE = "encoder.json"
+SHARD_TEXTS = 131072  # new texts per cache shard: a killed long run keeps the shards it finished
+
+
+def embed_new_texts(encoder, cache: EmbeddingCache, texts: list[str], keys: np.ndarray, batch_size: int) -> int:
+    """Embed the distinct texts the cache lacks into new shards; how many there were."""
+    from tqdm import tqdm
+
+    new = cache.missing(keys)
+    print(f"featurize: {len(keys):,} texts, {len(new):,} to embed, the rest from the cache", flush=True)
+    with tqdm(total=len(new), unit="tweet", desc="embed") as bar:
+        for start in range(0, len(new), SHARD_TEXTS):
+            rows = new[start:start + SHARD_TEXTS]
+            cache.add(keys[rows], lambda out, rows=rows: embed_texts(
+                encoder, [texts[i] for i in rows], batch_size, out=out, progress=bar.update))
+    return len(new)
 
 
 def main() -> None:
@@ -21,11 +44,21 @@ def main() -> None:
     frames = read_frames(IN_DIR)
     encoder = load_encoder(params["model"], params["device"])
     column = f"{params['text_view']}_text"
+    description = describe_encoder(params["model"], encoder)
+    cache = EmbeddingCache.open(CACHE_DIR, embedding_recipe(description, encoder, params["batch_size"]))
+    texts = {split: frame[column].tolist() for split, frame in frames.items()}
+    keys = {split: text_keys(split_texts) for split, split_texts in texts.items()}
+    embed_new_texts(encoder, cache, [text for split in texts.values() for text in split],
+                    np.concatenate(list(keys.values())), params["batch_size"])
     with atomic_dir(OUT_DIR) as tmp:
         for split, frame in frames.items():
-            embed_to_npy(encoder, frame[column].tolist(), tmp / f"{split}.npy", params["batch_size"])
+            out = np.lib.format.open_memmap(tmp / f"{split}.npy", mode="w+", dtype=np.float32,
+                                            shape=(len(frame), cache.dimension))
+            cache.gather(keys[split], out)
+            out.flush()
+            del out
             np.save(tmp / f"{split}_ids.npy", frame["tweet_id"].to_numpy())
-        write_json(tmp / ENCODER_FILE, describe_encoder(params["model"], encoder))
+        write_json(tmp / ENCODER_FILE, description)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tweet_topics.embed import embed_texts, embed_to_npy, load_encoder, resolve_model
+from tweet_topics.embed import embed_texts, embed_to_npy, fixed_shape_batches, load_encoder, resolve_model
 from tweet_topics.errors import UserError
 
 TEXTS = ["my card was charged twice", "the app crashes when I log in", "where is my parcel", "thanks!", ""] * 3
+
+
+@pytest.fixture(scope="module")
+def tweet_texts(twcs_sample) -> list[str]:
+    import pandas as pd
+
+    raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False, nrows=400)
+    return raw.loc[raw["inbound"] == "True", "text"].head(120).tolist()
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +34,31 @@ def test_unreachable_model_is_a_clear_error(monkeypatch):
         load_encoder("no-such-org/no-such-model", "cpu")
 
 
-def test_chunked_npy_equals_one_shot_encoding(encoder, tmp_path):
-    embed_to_npy(encoder, TEXTS, tmp_path / "e.npy", batch_size=4, chunk_size=4, show_progress=False)
-    chunked = np.load(tmp_path / "e.npy")
-    assert chunked.dtype == np.float32 and chunked.shape == (len(TEXTS), 384)
-    np.testing.assert_allclose(chunked, embed_texts(encoder, TEXTS, batch_size=64), atol=1e-5)
-    np.testing.assert_allclose(np.linalg.norm(chunked, axis=1), 1, atol=1e-4)
+def test_npy_through_a_memory_map_equals_one_shot_encoding_bit_for_bit(encoder, tmp_path):
+    embed_to_npy(encoder, TEXTS, tmp_path / "e.npy", batch_size=4, show_progress=False)
+    streamed = np.load(tmp_path / "e.npy")
+    assert streamed.dtype == np.float32 and streamed.shape == (len(TEXTS), 384)
+    assert np.array_equal(streamed, embed_texts(encoder, TEXTS, batch_size=4))
+    np.testing.assert_allclose(np.linalg.norm(streamed, axis=1), 1, atol=1e-4)
+
+
+def test_embeddings_equal_sentence_transformers_encode(encoder, tweet_texts):
+    ours = embed_texts(encoder, tweet_texts, batch_size=16)
+    reference = encoder.encode(tweet_texts, batch_size=64, convert_to_numpy=True)
+    np.testing.assert_allclose(ours, reference, atol=2e-6)
+
+
+def test_a_vector_depends_on_its_text_alone(encoder, tweet_texts):
+    """Alone, reversed, or beside other texts: the same bits (sentence-transformers' batching changed them)."""
+    together = embed_texts(encoder, tweet_texts, batch_size=8)
+    assert np.array_equal(embed_texts(encoder, tweet_texts[::-1], batch_size=8)[::-1], together)
+    assert np.array_equal(embed_texts(encoder, tweet_texts[:37] + ["a newcomer"], batch_size=8)[:37], together[:37])
+    alone = np.stack([embed_texts(encoder, [text], batch_size=8)[0] for text in tweet_texts[:12]])
+    assert np.array_equal(alone, together[:12])
+
+
+def test_fixed_shape_batches_hold_one_token_count_each_and_every_row_once():
+    lengths = np.array([5, 3, 5, 5, 3, 9, 5, 5])
+    batches = list(fixed_shape_batches(lengths, 3))
+    assert [batch.tolist() for batch in batches] == [[1, 4], [0, 2, 3], [6, 7], [5]]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -175,6 +176,8 @@ def test_a_stage_killed_mid_write_leaves_no_partial_output_and_the_next_repro_su
         return {path.name: path.read_bytes() for path in embeddings.iterdir()} if embeddings.exists() else {}
 
     before = contents()
+    cache = project / "data" / "embedding_cache"
+    shutil.rmtree(cache)  # so that featurize embeds again, writing a cache shard: the long part
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["featurize"]["device"] = "cpu"
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
@@ -184,8 +187,7 @@ def test_a_stage_killed_mid_write_leaves_no_partial_output_and_the_next_repro_su
                                  stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             deadline = time.monotonic() + 300
-            while not any(temp.is_dir() and any(temp.glob("*.npy"))
-                          for temp in (project / "data").glob(".04_*.tmp")):
+            while not any(temp.is_dir() and any(temp.glob("*.npy")) for temp in cache.glob("*/.shard-*.tmp")):
                 assert repro.poll() is None and time.monotonic() < deadline, "featurize never started writing"
                 time.sleep(0.2)
             time.sleep(1.0)  # well inside the writing
@@ -193,9 +195,11 @@ def test_a_stage_killed_mid_write_leaves_no_partial_output_and_the_next_repro_su
             os.killpg(repro.pid, signal.SIGKILL)
             repro.wait()
         assert contents() in ({}, before)  # absent or the old bytes: never a partial output
+        assert not list(cache.glob("*/shard-*"))  # no shard was finished, so none may appear finished
         assert stages_run(dvc("repro", "featurize", cwd=project)) == ["featurize"]
         assert contents() == before
         assert not list((project / "data").glob(".04_*"))  # the killed run's temp folder is gone
+        assert not list(cache.glob("*/.*.tmp")) and len(list(cache.glob("*/shard-*"))) == 1
         assert "up to date" in dvc("status", "featurize", cwd=project)  # (train records the device param)
     finally:  # back to the committed run: params, lock and featurize's timings file, then the outputs
         # from HEAD: DVC autostages the lock and the timings, so the index holds the killed test's versions

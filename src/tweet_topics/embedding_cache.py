@@ -1,0 +1,109 @@
+"""Embeddings kept between featurize runs, by text: a text embedded once is not embedded again.
+
+One folder per recipe (the model's weight fingerprint and how vectors are computed: backend, device, batch shape);
+a change of any of these starts an empty folder, so a stale vector is never served. Inside, vectors are keyed by
+the sha256 of the text in append-only shards (`shard-NNNNN/keys.npy`, `vectors.npy`), each written atomically, so
+a killed run loses at most the shard it was writing. A cached vector is bit-identical to embedding the text again,
+because embed.embed_texts makes a vector depend on its text alone.
+"""
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.atomic import atomic_dir, write_json
+
+RECIPE_FILE = "recipe.json"
+KEY_DTYPE = "S32"  # a sha256 digest
+GATHER_ROWS = 65536  # rows copied from the shards at a time
+
+
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    return np.array([hashlib.sha256(text.encode("utf-8")).digest() for text in texts], dtype=KEY_DTYPE)
+
+
+def recipe_folder_name(recipe: dict) -> str:
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class EmbeddingCache:
+    folder: Path
+    dimension: int
+    shards: list[Path] = field(default_factory=list)
+    _keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=KEY_DTYPE))
+    _shard_of: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
+    _row_in_shard: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    _sorted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    @classmethod
+    def open(cls, root: Path | str, recipe: dict) -> "EmbeddingCache":
+        """The cache of `recipe` under `root`, created if absent; unfinished shards of a killed run are removed."""
+        folder = Path(root) / recipe_folder_name(recipe)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
+        if not (folder / RECIPE_FILE).is_file():
+            write_json(folder / RECIPE_FILE, recipe)
+        cache = cls(folder, int(recipe["dimension"]))
+        cache._index(sorted(folder.glob("shard-*")))
+        return cache
+
+    def _index(self, shards: list[Path]) -> None:
+        self.shards = shards
+        keys = [np.load(shard / "keys.npy") for shard in shards]
+        self._keys = np.concatenate(keys) if keys else np.empty(0, dtype=KEY_DTYPE)
+        self._shard_of = np.repeat(np.arange(len(keys), dtype=np.int32), [len(k) for k in keys])
+        self._row_in_shard = np.concatenate([np.arange(len(k)) for k in keys]) if keys else np.empty(0, np.int64)
+        self._sorted = np.argsort(self._keys, kind="stable")
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def locate(self, keys: np.ndarray) -> np.ndarray:
+        """Position of each key in the cache, -1 where it is absent."""
+        if len(self._keys) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        ordered = self._keys[self._sorted]
+        at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+        return np.where(ordered[at] == keys, self._sorted[at], -1)
+
+    def add(self, keys: np.ndarray, write_vectors: Callable[[np.ndarray], object]) -> None:
+        """Store the vectors of new keys as one more shard; `write_vectors` fills a memory map of (len(keys), dim)."""
+        if len(keys) == 0:
+            return
+        shard = self.folder / f"shard-{len(self.shards):05d}"
+        with atomic_dir(shard) as tmp:
+            np.save(tmp / "keys.npy", np.asarray(keys, dtype=KEY_DTYPE))
+            vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32,
+                                                shape=(len(keys), self.dimension))
+            write_vectors(vectors)
+            vectors.flush()
+            del vectors
+        self._index([*self.shards, shard])
+
+    def missing(self, keys: np.ndarray) -> np.ndarray:
+        """Indices into `keys` of the first occurrence of each key the cache lacks, in order."""
+        absent = np.flatnonzero(self.locate(keys) < 0)
+        _, first = np.unique(keys[absent], return_index=True)
+        return absent[np.sort(first)]
+
+    def gather(self, keys: np.ndarray, out: np.ndarray) -> None:
+        """out[i] = the cached vector of keys[i], every key present, GATHER_ROWS rows at a time."""
+        vectors = [np.load(shard / "vectors.npy", mmap_mode="r") for shard in self.shards]
+        for start in range(0, len(keys), GATHER_ROWS):
+            positions = self.locate(keys[start:start + GATHER_ROWS])
+            if (positions < 0).any():
+                raise KeyError(f"{int((positions < 0).sum())} texts are not in the embedding cache")
+            block = np.empty((len(positions), self.dimension), dtype=np.float32)
+            shard_of, rows = self._shard_of[positions], self._row_in_shard[positions]
+            for index, shard_vectors in enumerate(vectors):
+                mine = shard_of == index
+                if mine.any():
+                    block[mine] = shard_vectors[rows[mine]]
+            out[start:start + len(positions)] = block
