@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tweet_topics.embed import embed_texts, embed_to_npy, fixed_shape_batches, load_encoder, resolve_model
+from tweet_topics.embed import embed_texts, fixed_shape_batches, load_encoder, resolve_model
 from tweet_topics.errors import UserError
 
 TEXTS = ["my card was charged twice", "the app crashes when I log in", "where is my parcel", "thanks!", ""] * 3
@@ -35,7 +35,10 @@ def test_unreachable_model_is_a_clear_error(monkeypatch):
 
 
 def test_npy_through_a_memory_map_equals_one_shot_encoding_bit_for_bit(encoder, tmp_path):
-    embed_to_npy(encoder, TEXTS, tmp_path / "e.npy", batch_size=4, show_progress=False)
+    out = np.lib.format.open_memmap(tmp_path / "e.npy", mode="w+", dtype=np.float32, shape=(len(TEXTS), 384))
+    embed_texts(encoder, TEXTS, batch_size=4, out=out)
+    out.flush()
+    del out
     streamed = np.load(tmp_path / "e.npy")
     assert streamed.dtype == np.float32 and streamed.shape == (len(TEXTS), 384)
     assert np.array_equal(streamed, embed_texts(encoder, TEXTS, batch_size=4))

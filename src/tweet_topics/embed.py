@@ -130,15 +130,3 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
         if progress:
             progress(len(rows))
     return out
-
-
-def embed_to_npy(encoder, texts: Sequence[str], path: Path, batch_size: int, show_progress: bool = True) -> None:
-    """Embed `texts` into a float32 .npy at `path`, written through a memory map."""
-    from tqdm import tqdm
-
-    dim = encoder.get_embedding_dimension()
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(texts), dim))
-    with tqdm(total=len(texts), unit="tweet", desc=f"embed {path.stem}", disable=not show_progress) as bar:
-        embed_texts(encoder, texts, batch_size, out=out, progress=bar.update)
-    out.flush()
-    del out
