@@ -52,14 +52,14 @@ def build_raw(sample: Path, rows: int, reuse_texts: bool, path: Path, first_id: 
     return frame
 
 
-def copy_project(root: Path, raw: Path) -> Path:
+def copy_project(root: Path) -> Path:
+    """This project's git files (code, params, dvc.yaml), committed in a new repository at `root`."""
     files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     for name in files:
         if (REPO / name).is_file() and not name.startswith(("tests/", "bench/", "docs/")):
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, root / name)
     params = yaml.safe_load((root / "params.yaml").read_text())
-    params["ingest"]["raw_path"] = str(raw)
     params["ingest"]["max_inbound"] = 0
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "bench"]):
@@ -118,9 +118,9 @@ def bench_size(rows: int, sample: Path, workdir: Path, reuse_texts: bool) -> dic
     root = workdir / f"rows_{rows}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    raw = root.parent / f"twcs_{rows}.csv"
+    project = copy_project(root / "project")
+    raw = project / "data" / "00_raw" / "twcs.csv"  # the default raw path: DVC tracks its content
     frame = build_raw(sample, rows, reuse_texts, raw)
-    project = copy_project(root / "project", raw)
     result = {"rows": rows, "distinct_texts": int(frame["text"].nunique()), "full_repro_s": dvc(project, "repro")}
     result["stages"] = timings(project)
     result["noop_repro_s"] = dvc(project, "repro")
@@ -130,7 +130,7 @@ def bench_size(rows: int, sample: Path, workdir: Path, reuse_texts: bool) -> dic
     subprocess.run(["git", "checkout", "-q", "--", "."], cwd=project, check=True, env=git_env())  # back to k = 8
     dvc(project, "checkout", "--force")
 
-    extra = build_raw(sample, rows // 10, reuse_texts, root.parent / "extra.csv", first_id=2 * 10**9)
+    extra = build_raw(sample, rows // 10, reuse_texts, root / "extra.csv", first_id=2 * 10**9)
     if not reuse_texts:  # texts the first file does not hold
         extra["text"] = extra["text"] + " (appended)"
     pd.concat([pd.read_csv(raw, dtype=str, keep_default_na=False), extra]).to_csv(raw, index=False)
