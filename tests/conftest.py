@@ -7,6 +7,23 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 TWCS_SAMPLE = SHARED_DATA / "twcs_sample.csv"
 
 
+def minilm_with_one_tensor_changed(folder: Path) -> Path:
+    """A copy of the packaged all-MiniLM-L6-v2 at `folder` whose first tensor is shifted by 1e-3."""
+    import shutil
+
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    from tweet_topics.embed import resolve_model
+
+    shutil.copytree(resolve_model("sentence-transformers/all-MiniLM-L6-v2"), folder)
+    weights = load_file(folder / "model.safetensors")
+    name = sorted(weights)[0]
+    weights[name] = weights[name] + np.float32(1e-3)
+    save_file(weights, folder / "model.safetensors")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def twcs_sample() -> Path:
     if not TWCS_SAMPLE.is_file():

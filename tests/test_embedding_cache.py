@@ -2,16 +2,15 @@
 and featurize on an appended file embeds only the new texts and writes what a from-scratch run writes."""
 
 import importlib.util
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, minilm_with_one_tensor_changed
 from tweet_topics.datasets import write_frames
-from tweet_topics.embed import describe_encoder, embedding_recipe, load_encoder, resolve_model
+from tweet_topics.embed import describe_encoder, embedding_recipe, load_encoder
 from tweet_topics.embedding_cache import EmbeddingCache, recipe_folder_name, text_keys
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -55,14 +54,7 @@ def test_another_recipe_is_another_folder(tmp_path):
 
 def test_other_model_weights_give_another_recipe(tmp_path):
     """The recipe holds the weights' fingerprint: one tensor changed by 1e-3 is a cache miss for every text."""
-    from safetensors.numpy import load_file, save_file
-
-    other = tmp_path / "other-model"
-    shutil.copytree(resolve_model(MODEL), other)
-    weights = load_file(other / "model.safetensors")
-    name = sorted(weights)[0]
-    weights[name] = weights[name] + np.float32(1e-3)
-    save_file(weights, other / "model.safetensors")
+    other = minilm_with_one_tensor_changed(tmp_path / "other-model")
     recipes = []
     for source in (MODEL, str(other)):
         encoder = load_encoder(source, "cpu")

@@ -3,12 +3,11 @@ refusal of an embedding model whose weights differ from the trained one."""
 
 import io
 import json
-import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import minilm_with_one_tensor_changed
 from tweet_topics.artifacts import save_arrays
 from tweet_topics.classify import save_classifier, train_classifier
 from tweet_topics.cli import main
@@ -171,14 +170,7 @@ def test_a_missing_input_file_or_models_folder_is_one_line(models, tmp_path, cap
 
 
 def test_an_embedding_model_with_other_weights_is_refused(models, tmp_path, capsys):
-    from safetensors.numpy import load_file, save_file
-
-    other = tmp_path / "other-model"
-    shutil.copytree(resolve_model(MODEL), other)
-    weights = load_file(other / "model.safetensors")
-    name = sorted(weights)[0]
-    weights[name] = weights[name] + np.float32(1e-3)
-    save_file(weights, other / "model.safetensors")
+    other = minilm_with_one_tensor_changed(tmp_path / "other-model")
     (tmp_path / "in.csv").write_text("text\nhello\n")
     code, out, err = predict(models, str(tmp_path / "in.csv"), "--model", str(other), capsys=capsys)
     assert code == 2 and out == ""
