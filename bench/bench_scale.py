@@ -1,6 +1,7 @@
 """The pipeline at scale: per-stage wall time, throughput and peak memory at 20k, 100k, ... inbound tweets.
 
-Usage: python bench/bench_scale.py [--rows 20000 100000] [--reuse-texts] [--workdir DIR] [--out results.json]
+Usage: python bench/bench_scale.py [--rows 20000 100000] [--reuse-texts] [--stages-only] [--workdir DIR]
+                                   [--out results.json]
 
 For each size, the sample's inbound tweets are replicated with fresh tweet ids into a twcs-format file, a copy of
 this project (its git files, committed in a new repository) runs `dvc repro` on it, and the bench reads each
@@ -100,12 +101,13 @@ def encode_ratio(root: Path) -> dict:
     featurize = load_section("featurize", root / "params.yaml")
     texts = pd.read_parquet(root / "data" / "03_preprocessed" / "discovery.parquet")["embedding_text"]
     texts = texts.head(ENCODE_TEXTS).tolist()
-    encoder = load_encoder(featurize["model"], featurize["device"])
-    encoder.encode(texts[:64], batch_size=64)  # warm-up
+    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"])
+    bare = getattr(encoder, "source", encoder)  # the torch model under an onnx-int8 encoder
+    bare.encode(texts[:64], batch_size=64)  # warm-up
     rates = {"bare_encode": [], "featurize_embed": []}
     for _ in range(2):  # interleaved, so that machine noise hits both
         start = time.perf_counter()
-        encoder.encode(texts, batch_size=64, convert_to_numpy=True)
+        bare.encode(texts, batch_size=64, convert_to_numpy=True)
         rates["bare_encode"].append(len(texts) / (time.perf_counter() - start))
         start = time.perf_counter()
         embed_texts(encoder, texts, featurize["batch_size"])
@@ -114,7 +116,7 @@ def encode_ratio(root: Path) -> dict:
     return {**medians, "ratio": medians["featurize_embed"] / medians["bare_encode"], "texts": len(texts)}
 
 
-def bench_size(rows: int, sample: Path, workdir: Path, reuse_texts: bool) -> dict:
+def bench_size(rows: int, sample: Path, workdir: Path, reuse_texts: bool, stages_only: bool) -> dict:
     root = workdir / f"rows_{rows}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -124,6 +126,8 @@ def bench_size(rows: int, sample: Path, workdir: Path, reuse_texts: bool) -> dic
     result = {"rows": rows, "distinct_texts": int(frame["text"].nunique()), "full_repro_s": dvc(project, "repro")}
     result["stages"] = timings(project)
     result["noop_repro_s"] = dvc(project, "repro")
+    if stages_only:
+        return result
     subprocess.run(["git", "add", "-A"], cwd=project, check=True, env=git_env())
     subprocess.run(["git", "commit", "-qm", "full run"], cwd=project, check=True, env=git_env())
     result["exp_run_k10_s"] = dvc(project, "exp", "run", "-S", "kmeans.n_clusters=10")
@@ -151,7 +155,7 @@ def report(results: list[dict]) -> str:
     lines += ["", "| rows | full `dvc repro` s | no-op repro s | `exp run -S kmeans.n_clusters=10` s | "
               "+10% rows: featurize s (full featurize s) | featurize embed / bare encode |",
               "|---:|---:|---:|---:|---:|---:|"]
-    for result in results:
+    for result in (result for result in results if "append_stages" in result):
         full, appended = result["stages"]["featurize"]["wall_seconds"], result["append_stages"]["featurize"]
         encode = result["encode"]
         lines.append(f"| {result['rows']:,} | {result['full_repro_s']:.0f} | {result['noop_repro_s']:.1f} | "
@@ -167,6 +171,8 @@ def main() -> None:
     parser.add_argument("--sample", type=Path, default=SAMPLE)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tweet_topics_bench_scale"))
     parser.add_argument("--reuse-texts", action="store_true")
+    parser.add_argument("--stages-only", action="store_true",
+                        help="only the full and the no-op `dvc repro`: no exp run, append or encode ratio")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if not args.sample.is_file():
@@ -174,7 +180,7 @@ def main() -> None:
     results = []
     for rows in args.rows:
         print(f"bench_scale: {rows:,} rows ...", file=sys.stderr, flush=True)
-        results.append(bench_size(rows, args.sample, args.workdir, args.reuse_texts))
+        results.append(bench_size(rows, args.sample, args.workdir, args.reuse_texts, args.stages_only))
         if args.out:
             args.out.write_text(json.dumps(results, indent=2))
     print(report(results))

@@ -34,7 +34,7 @@ def labels_with_current_threads(out: Path) -> None:
                                      load_section("pca"), load_section("umap"))
     reduced = {"discovery": discovery, **{split: apply_reducer(reducer, vectors)
                                           for split, vectors in embeddings.items() if split != "discovery"}}
-    clusters = fit_kmeans(discovery, kmeans["n_clusters"], kmeans["seed"], kmeans["n_init"])
+    clusters = fit_kmeans(discovery, kmeans["n_clusters"], kmeans)
     pseudo = {split: clusters.predict(features) for split, features in reduced.items()}
     classifier = train_classifier(discovery, pseudo["discovery"], train["C"], train["class_weight"],
                                   train["max_iter"])

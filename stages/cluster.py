@@ -26,7 +26,7 @@ def main() -> None:
     features = read_arrays(REDUCED_DIR)
     ids = read_ids(REDUCED_DIR)
     frames = read_frames(TEXT_DIR)
-    kmeans = fit_kmeans(features["discovery"], params["n_clusters"], params["seed"], params["n_init"])
+    kmeans = fit_kmeans(features["discovery"], params["n_clusters"], params)
     labels = {}
     for split, frame in frames.items():
         if not np.array_equal(frame["tweet_id"].to_numpy(), ids[split]):

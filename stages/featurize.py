@@ -42,7 +42,7 @@ def embed_new_texts(encoder, cache: EmbeddingCache, texts: list[str], keys: np.n
 def main() -> None:
     params = load_section("featurize")
     frames = read_frames(IN_DIR)
-    encoder = load_encoder(params["model"], params["device"])
+    encoder = load_encoder(params["model"], params["device"], params["backend"])
     column = f"{params['text_view']}_text"
     description = describe_encoder(params["model"], encoder)
     cache = EmbeddingCache.open(CACHE_DIR, embedding_recipe(description, encoder, params["batch_size"]))

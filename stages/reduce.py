@@ -23,7 +23,7 @@ def main() -> None:
     embeddings = read_arrays(IN_DIR, mmap=True)
     ids = read_ids(IN_DIR)
     encoder = read_json(ENCODER_FILE)
-    reducer, discovery = fit_reducer(np.asarray(embeddings["discovery"]), method, pca, umap)
+    reducer, discovery = fit_reducer(embeddings["discovery"], method, pca, umap)  # reads only the rows it fits
     with atomic_dir(OUT_DIR) as tmp:
         for split, vectors in embeddings.items():
             np.save(tmp / f"{split}.npy", discovery if split == "discovery" else apply_reducer(reducer, vectors))

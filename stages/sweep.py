@@ -9,6 +9,7 @@ from tweet_topics.datasets import read_arrays
 from tweet_topics.errors import UserError
 from tweet_topics.params import load_section
 from tweet_topics.quality import k_sweep
+from tweet_topics.sampling import fit_rows
 from tweet_topics.stage import run_stage
 
 REDUCED_DIR = Path("data/05_reduced")
@@ -18,10 +19,8 @@ SWEEP_FILE = Path("metrics/plots/k_sweep.csv")
 def main() -> None:
     params = load_section("sweep")
     features = read_arrays(REDUCED_DIR, mmap=True)["discovery"]
-    if len(features) > params["max_tweets"]:  # a fixed sample: the sweep compares k, it need not see every tweet
-        rows = np.random.default_rng(params["seed"]).choice(len(features), params["max_tweets"], replace=False)
-        features = features[np.sort(rows)]
-    features = np.asarray(features)
+    # a fixed sample: the sweep compares k, it need not see every tweet
+    features = np.asarray(features[fit_rows(len(features), params["max_tweets"], params["seed"])])
     too_large = [k for k in params["k_values"] if k > len(features)]
     if too_large:
         raise UserError(f"sweep.k_values holds k={too_large[0]} but only {len(features)} discovery tweets are"

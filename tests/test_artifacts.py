@@ -18,11 +18,12 @@ from tweet_topics.router import Router
 
 PARAMS = {"preprocess": {"language": "english"},
           "featurize": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding",
-                        "batch_size": 64, "device": "auto"},
-          "reduce": {"method": "pca"}, "pca": {"n_components": 4, "whiten": False, "seed": 0},
+                        "batch_size": 64, "device": "auto", "backend": "torch"},
+          "reduce": {"method": "pca"}, "pca": {"n_components": 4, "whiten": False, "seed": 0,
+                                                               "max_fit_tweets": 200000},
           "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
-          "kmeans": {"n_clusters": 3, "seed": 42, "n_init": 1}, "train": {"C": 1.0, "class_weight": "balanced",
-                                                                         "max_iter": 200}}
+          "kmeans": {"n_clusters": 3, "seed": 42, "n_init": 1, "algorithm": "lloyd", "max_fit_tweets": 200000},
+          "train": {"C": 1.0, "class_weight": "balanced", "max_iter": 200}}
 ENCODER = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "0" * 64, "dimension": 12}
 
 
@@ -95,7 +96,8 @@ def test_pca_reducer_matches_sklearn_and_round_trips(tmp_path):
     for whiten in (False, True):
         from tweet_topics.reduce import fit_reducer
 
-        reducer, reduced = fit_reducer(embeddings, "pca", {"n_components": 4, "whiten": whiten, "seed": 0}, {})
+        reducer, reduced = fit_reducer(embeddings, "pca", {"n_components": 4, "whiten": whiten, "seed": 0,
+                                                                   "max_fit_tweets": 200000}, {})
         expected = PCA(n_components=4, whiten=whiten, random_state=0).fit(embeddings).transform(embeddings)
         np.testing.assert_allclose(reduced, expected, atol=1e-4)
         save_reducer(tmp_path / "r.npz", reducer, ENCODER)

@@ -80,12 +80,13 @@ def test_a_shard_left_by_a_killed_run_is_removed_and_never_read(tmp_path):
     assert sorted(path.name for path in cache.folder.iterdir()) == ["recipe.json", "shard-00000"]
 
 
-def run_featurize(workdir, frames: dict[str, pd.DataFrame], monkeypatch, capsys) -> str:
+def run_featurize(workdir, frames: dict[str, pd.DataFrame], monkeypatch, capsys, backend: str = "torch") -> str:
     """stages/featurize.py's main in `workdir`, on these preprocessed frames; what it printed."""
     (workdir / "data" / "03_preprocessed").mkdir(parents=True, exist_ok=True)
     write_frames(workdir / "data" / "03_preprocessed", frames)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["featurize"]["batch_size"] = 8
+    params["featurize"]["backend"] = backend
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
     spec = importlib.util.spec_from_file_location("featurize_stage", REPO / "stages" / "featurize.py")
     stage = importlib.util.module_from_spec(spec)
@@ -103,7 +104,8 @@ def split_frames(texts: list[str]) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.slow
-def test_appending_tweets_embeds_only_the_new_ones_and_writes_what_a_fresh_run_writes(tmp_path, twcs_sample,
+@pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
+def test_appending_tweets_embeds_only_the_new_ones_and_writes_what_a_fresh_run_writes(tmp_path, twcs_sample, backend,
                                                                                         monkeypatch, capsys):
     raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False, nrows=1200)
     texts = raw.loc[raw["inbound"] == "True", "text"].head(220).tolist()
@@ -113,11 +115,11 @@ def test_appending_tweets_embeds_only_the_new_ones_and_writes_what_a_fresh_run_w
     fresh.mkdir()
     new = len(set(texts) - set(texts[:200]))
     assert new >= 15
-    printed = run_featurize(incremental, split_frames(texts[:200]), monkeypatch, capsys)
+    printed = run_featurize(incremental, split_frames(texts[:200]), monkeypatch, capsys, backend)
     assert f"200 texts, {len(set(texts[:200]))} to embed" in printed, printed
-    printed = run_featurize(incremental, split_frames(texts), monkeypatch, capsys)
+    printed = run_featurize(incremental, split_frames(texts), monkeypatch, capsys, backend)
     assert f"220 texts, {new} to embed" in printed, printed
-    printed = run_featurize(fresh, split_frames(texts), monkeypatch, capsys)
+    printed = run_featurize(fresh, split_frames(texts), monkeypatch, capsys, backend)
     assert f"220 texts, {len(set(texts))} to embed" in printed, printed
     for name in ("discovery.npy", "validation.npy", "evaluation.npy", "discovery_ids.npy", "encoder.json"):
         ours = (incremental / "data" / "04_embeddings" / name).read_bytes()

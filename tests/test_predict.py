@@ -34,10 +34,13 @@ def models(tmp_path_factory, tweets):
 
     folder = tmp_path_factory.mktemp("models")
     params = {"preprocess": {"language": "english"},
-              "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu"},
-              "reduce": {"method": "pca"}, "pca": {"n_components": 10, "whiten": False, "seed": 0},
+              "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu",
+                            "backend": "torch"},
+              "reduce": {"method": "pca"}, "pca": {"n_components": 10, "whiten": False, "seed": 0,
+                                                                "max_fit_tweets": 200000},
               "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
-              "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3},
+              "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3, "algorithm": "lloyd",
+                         "max_fit_tweets": 200000},
               "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000}}
     encoder = load_encoder(MODEL, "cpu")
     views = TweetCleaner(keywords=False)

@@ -27,7 +27,8 @@ def test_mistyped_experiment_key_is_named(tmp_path, params):
     result = run_stage("cluster", tmp_path, params)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: params.yaml: unknown key 'kmeans.n_cluster' (known keys: n_clusters, n_init, seed);"
+        "error: params.yaml: unknown key 'kmeans.n_cluster'"
+        " (known keys: algorithm, max_fit_tweets, n_clusters, n_init, seed);"
         " check the spelling in params.yaml or in `dvc exp run -S`"]
     assert not (tmp_path / "metrics").exists() and not (tmp_path / "models").exists()
 

@@ -1,12 +1,19 @@
-"""KMeans pseudo-labels: fitted on discovery, assigned to every split."""
+"""KMeans pseudo-labels: fitted on discovery (all of it, a fixed sample or in mini-batches), assigned to every split."""
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from tweet_topics.errors import UserError
+from tweet_topics.sampling import fit_rows
+
+ALGORITHMS = ("lloyd", "minibatch")
+# rows per mini-batch: sklearn's advice is at least 256 x cores; bigger batches are steadier and still cheap
+MINIBATCH_SIZE = 4096
 
 
-def fit_kmeans(features: np.ndarray, n_clusters: int, seed: int, n_init: int) -> KMeans:
+def fit_kmeans(features: np.ndarray, n_clusters: int, params: dict) -> KMeans | MiniBatchKMeans:
+    """KMeans with `n_clusters` fitted as the kmeans section of params.yaml says (seed, n_init, algorithm,
+    max_fit_tweets); assign every row with `.predict`, since `labels_` covers only the fitted rows."""
     if n_clusters > len(features):
         raise UserError(
             f"kmeans.n_clusters is {n_clusters} but the discovery split has only {len(features)} tweets:"
@@ -14,8 +21,14 @@ def fit_kmeans(features: np.ndarray, n_clusters: int, seed: int, n_init: int) ->
         )
     from threadpoolctl import threadpool_limits
 
+    sample = np.asarray(features[fit_rows(len(features), params["max_fit_tweets"], params["seed"])])
+    if params["algorithm"] == "minibatch":
+        model = MiniBatchKMeans(n_clusters=n_clusters, random_state=params["seed"], n_init=params["n_init"],
+                                batch_size=MINIBATCH_SIZE)
+    else:
+        model = KMeans(n_clusters=n_clusters, random_state=params["seed"], n_init=params["n_init"])
     with threadpool_limits(1):  # its centroid sums depend on the OpenMP thread count; one thread, same centroids
-        return KMeans(n_clusters=n_clusters, random_state=seed, n_init=n_init).fit(features)
+        return model.fit(sample)
 
 
 def cluster_sizes(labels: np.ndarray, n_clusters: int) -> dict[str, dict[str, float]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from tweet_topics.errors import UserError
+from tweet_topics.onnx_encoder import OnnxInt8Encoder
 
 # Texts tokenised at a time to count tokens, and predict's batch of messages
 CHUNK_SIZE = 2048
@@ -41,13 +42,19 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_encoder(name: str, device: str):
-    """A SentenceTransformer for featurize.model; a model that cannot be loaded is a UserError."""
+def load_encoder(name: str, device: str, backend: str = "torch"):
+    """A SentenceTransformer for featurize.model, run by featurize.backend; a model that cannot be loaded is a
+    UserError."""
     from sentence_transformers import SentenceTransformer
 
+    if backend == "onnx-int8":
+        if device not in ("auto", "cpu"):
+            raise UserError(f"featurize.backend onnx-int8 runs on the CPU, and featurize.device is '{device}':"
+                            " set featurize.device to cpu or auto, or featurize.backend to torch")
+        device = "cpu"
     source = resolve_model(name)
     try:
-        return SentenceTransformer(source, device=resolve_device(device))
+        encoder = SentenceTransformer(source, device=resolve_device(device))
     except Exception as error:  # hub, file-system and config errors all mean the same to the user
         offline = " (offline: HF_HUB_OFFLINE is set)" if os.environ.get("HF_HUB_OFFLINE") else ""
         raise UserError(
@@ -55,6 +62,7 @@ def load_encoder(name: str, device: str):
             " sentence-transformers folder, a Hugging Face id you can reach, or"
             " sentence-transformers/all-MiniLM-L6-v2 (installed by the set-up command)"
         ) from None
+    return OnnxInt8Encoder(encoder) if backend == "onnx-int8" else encoder
 
 
 def encoder_fingerprint(encoder) -> str:
@@ -108,8 +116,12 @@ def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
     and the batch shape."""
     import torch
 
+    if isinstance(encoder, OnnxInt8Encoder):
+        batch_size, backend = 1, encoder.backend
+    else:
+        backend = f"torch {torch.__version__}"
     return {**description, "batch_size": int(batch_size), "device": encoder.device.type,
-            "max_seq_length": int(encoder.max_seq_length), "backend": f"torch {torch.__version__}"}
+            "max_seq_length": int(encoder.max_seq_length), "backend": backend}
 
 
 def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray | None = None,
@@ -123,6 +135,9 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
     if out is None:
         out = np.empty((len(texts), encoder.get_embedding_dimension()), dtype=np.float32)
     if len(texts) == 0:
+        return out
+    if isinstance(encoder, OnnxInt8Encoder):  # one text per run: batch_size does not apply
+        encoder.embed(texts, out, progress)
         return out
     encoder.eval()
     for rows in fixed_shape_batches(token_lengths(encoder, texts), batch_size):

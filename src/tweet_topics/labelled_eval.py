@@ -40,13 +40,13 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
     k = k or int(frame["label"].nunique())
     embedding_view, keyword_view = TweetCleaner(params["preprocess"]["language"]).views(texts)
     featurize = params["featurize"]
-    encoder = load_encoder(featurize["model"], featurize["device"])
+    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"])
     view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
     embeddings = embed_texts(encoder, view, featurize["batch_size"])
 
     _, reduced = fit_reducer(embeddings, params["reduce"]["method"], params["pca"], params["umap"])
     kmeans = params["kmeans"]
-    clusters = fit_kmeans(reduced, k, kmeans["seed"], kmeans["n_init"]).labels_
+    clusters = fit_kmeans(reduced, k, kmeans).predict(reduced)
     result = {
         "n_texts": len(texts), "n_labels": int(frame["label"].nunique()), "k": k,
         "config": {"text_view": featurize["text_view"], "model": featurize["model"],

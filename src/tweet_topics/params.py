@@ -42,6 +42,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "batch_size": _positive_int,
         "device": ((str,), lambda v: v in ("auto", "cpu", "cuda") or v.startswith("cuda:"),
                    "'auto', 'cpu', 'cuda' or 'cuda:N'"),
+        "backend": ((str,), lambda v: v in ("torch", "onnx-int8"), "'torch' or 'onnx-int8'"),
     },
     "reduce": {
         "method": ((str,), lambda v: v in ("pca", "umap"), "'pca' or 'umap'"),
@@ -50,6 +51,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "n_components": _positive_int,
         "whiten": ((bool,), None, "true or false"),
         "seed": _non_negative_int,
+        "max_fit_tweets": _positive_int,
     },
     "umap": {
         "n_components": _positive_int,
@@ -62,6 +64,8 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "n_clusters": ((int,), lambda v: v >= 2, "an integer >= 2"),
         "seed": _non_negative_int,
         "n_init": _positive_int,
+        "algorithm": ((str,), lambda v: v in ("lloyd", "minibatch"), "'lloyd' or 'minibatch'"),
+        "max_fit_tweets": _positive_int,
     },
     "sweep": {
         "k_values": ((list,), lambda v: len(v) > 0 and all(isinstance(k, int) and not isinstance(k, bool) and k >= 2

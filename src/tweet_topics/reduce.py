@@ -15,6 +15,7 @@ from sklearn.decomposition import PCA
 
 from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.errors import UserError
+from tweet_topics.sampling import fit_rows
 from tweet_topics.umap_projection import NEIGHBOUR_BLOCK, normalise_rows, project
 
 METHODS = ("pca", "umap")
@@ -79,10 +80,11 @@ Reducer = PcaReducer | UmapReducer
 def fit_reducer(embeddings: np.ndarray, method: str, pca: dict, umap: dict) -> tuple[Reducer, np.ndarray]:
     """A fitted reducer and the reduced `embeddings`; `pca` and `umap` are the params sections of the same name.
 
-    With UMAP, the fitted rows keep their fitted coordinates and the rest (beyond umap.max_fit_tweets) are projected.
+    Either is fitted on a fixed sample of at most its max_fit_tweets rows, read from `embeddings` (a memory map is
+    fine) without loading the rest. With UMAP, the fitted rows keep their fitted coordinates and the rest are projected.
     """
     if method == "pca":
-        reducer = _fit_pca(embeddings, pca["n_components"], pca["whiten"], pca["seed"])
+        reducer = _fit_pca(embeddings, pca)
         return reducer, apply_reducer(reducer, embeddings)
     reducer = _fit_umap(embeddings, umap)
     reduced = np.empty((len(embeddings), reducer.n_components), dtype=np.float32)
@@ -137,15 +139,18 @@ def single_thread() -> Iterator[None]:
         numba.set_num_threads(previous)
 
 
-def _fit_pca(embeddings: np.ndarray, n_components: int, whiten: bool, seed: int) -> PcaReducer:
-    limit = min(embeddings.shape)
+def _fit_pca(embeddings: np.ndarray, params: dict) -> PcaReducer:
+    n_components = params["n_components"]
+    sample = np.asarray(embeddings[fit_rows(len(embeddings), params["max_fit_tweets"], params["seed"])],
+                        dtype=np.float32)
+    limit = min(sample.shape)
     if n_components > limit:
         raise UserError(
             f"pca.n_components is {n_components} but the discovery split allows at most {limit}"
-            f" ({embeddings.shape[0]} tweets x {embeddings.shape[1]} dimensions): lower pca.n_components"
+            f" ({sample.shape[0]} tweets x {sample.shape[1]} dimensions): lower pca.n_components"
         )
-    pca = PCA(n_components=n_components, random_state=seed).fit(embeddings)
-    scale = 1.0 / np.sqrt(pca.explained_variance_) if whiten else np.ones(n_components)
+    pca = PCA(n_components=n_components, random_state=params["seed"]).fit(sample)
+    scale = 1.0 / np.sqrt(pca.explained_variance_) if params["whiten"] else np.ones(n_components)
     return PcaReducer(pca.mean_.astype(np.float32), pca.components_.astype(np.float32), scale.astype(np.float32))
 
 
@@ -156,10 +161,7 @@ def _fit_umap(embeddings: np.ndarray, params: dict) -> UmapReducer:
     if len(embeddings) <= max(n_neighbors, params["n_components"] + 1):
         raise UserError(f"umap needs more than {max(n_neighbors, params['n_components'] + 1)} discovery tweets"
                         f" (it has {len(embeddings)}): lower umap.n_neighbors or use reduce.method: pca")
-    rows = np.arange(len(embeddings))
-    if len(embeddings) > params["max_fit_tweets"]:  # fit on a fixed sample, project the rest
-        rows = np.sort(np.random.default_rng(params["seed"]).choice(len(embeddings), params["max_fit_tweets"],
-                                                                    replace=False))
+    rows = fit_rows(len(embeddings), params["max_fit_tweets"], params["seed"])  # the rest are projected
     sample = np.asarray(embeddings[rows], dtype=np.float32)
     # random_state makes UMAP's optimisation reproducible, but its spectral start (BLAS) and neighbour search (numba)
     # still sum floats in an order set by the thread count: 1 against 2 threads moved 3.5% of the sample's tweets

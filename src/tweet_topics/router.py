@@ -33,15 +33,15 @@ class Router:
         from tweet_topics.embed import encoder_fingerprint, load_encoder
         from tweet_topics.text.cleaner import TweetCleaner
 
-        recorded = self.manifest["embedding_model"]
-        encoder = load_encoder(model or recorded["name"], device)
+        recorded, params = self.manifest["embedding_model"], self.manifest["params"]
+        # models trained before featurize.backend existed were embedded by torch
+        encoder = load_encoder(model or recorded["name"], device, params["featurize"].get("backend", "torch"))
         fingerprint = encoder_fingerprint(encoder)
         if fingerprint != recorded["fingerprint"]:
             raise UserError(
                 f"embedding model '{model or recorded['name']}' (weights {fingerprint[:12]}) is not the one the"
                 f" models were trained with ('{recorded['name']}', weights {recorded['fingerprint'][:12]}): pass"
                 " that model's folder with --model, or retrain with `dvc repro`")
-        params = self.manifest["params"]
         keywords = params["featurize"]["text_view"] == "keyword"  # WordNet only when the keyword view is embedded
         self.cleaner = TweetCleaner(params["preprocess"]["language"], keywords=keywords)
         self.encoder = encoder

@@ -1,0 +1,62 @@
+"""PCA and KMeans fitted on a fixed sample (max_fit_tweets) or in mini-batches, then applied to every row."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import adjusted_rand_score
+
+from tweet_topics.cluster import fit_kmeans
+from tweet_topics.reduce import apply_reducer, fit_reducer
+from tweet_topics.sampling import fit_rows
+
+PCA_PARAMS = {"n_components": 3, "whiten": False, "seed": 0}
+KMEANS_PARAMS = {"seed": 42, "n_init": 3, "algorithm": "lloyd"}
+
+
+@pytest.fixture(scope="module")
+def blobs() -> np.ndarray:
+    """600 rows in 12 dimensions around 4 well-separated centres."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(scale=10, size=(4, 12))
+    return (centres[np.arange(600) % 4] + rng.normal(size=(600, 12))).astype(np.float32)
+
+
+def test_fit_rows_is_a_fixed_sorted_sample_or_every_row():
+    assert fit_rows(5, 10, seed=1).tolist() == [0, 1, 2, 3, 4]
+    rows = fit_rows(1000, 100, seed=1)
+    assert len(rows) == 100 and len(set(rows.tolist())) == 100 and np.all(np.diff(rows) > 0)
+    assert np.array_equal(rows, fit_rows(1000, 100, seed=1))
+    assert not np.array_equal(rows, fit_rows(1000, 100, seed=2))
+
+
+def test_pca_on_a_sample_is_the_pca_of_those_rows_applied_to_every_row(blobs, tmp_path):
+    np.save(tmp_path / "embeddings.npy", blobs)
+    embeddings = np.load(tmp_path / "embeddings.npy", mmap_mode="r")  # as the stage reads them
+    reducer, reduced = fit_reducer(embeddings, "pca", {**PCA_PARAMS, "max_fit_tweets": 150}, {})
+    sample = blobs[fit_rows(600, 150, seed=0)]
+    expected = PCA(n_components=3, random_state=0).fit(sample)
+    np.testing.assert_allclose(reducer.mean, expected.mean_, atol=1e-5)
+    np.testing.assert_allclose(np.abs(reducer.components), np.abs(expected.components_), atol=1e-4)
+    assert reduced.shape == (600, 3)
+    np.testing.assert_array_equal(reduced, apply_reducer(reducer, blobs))
+    full, _ = fit_reducer(blobs, "pca", {**PCA_PARAMS, "max_fit_tweets": 600}, {})
+    assert not np.allclose(full.mean, reducer.mean)  # the sample was really a sample
+
+
+def test_kmeans_on_a_sample_is_the_kmeans_of_those_rows(blobs):
+    model = fit_kmeans(blobs, 4, {**KMEANS_PARAMS, "max_fit_tweets": 120})
+    expected = KMeans(n_clusters=4, random_state=42, n_init=3).fit(blobs[fit_rows(600, 120, seed=42)])
+    np.testing.assert_allclose(model.cluster_centers_, expected.cluster_centers_, atol=1e-5)
+    assert len(model.labels_) == 120  # labels_ covers the sample; every row is assigned with predict
+    full = fit_kmeans(blobs, 4, {**KMEANS_PARAMS, "max_fit_tweets": 600}).predict(blobs)
+    assert adjusted_rand_score(full, model.predict(blobs)) == 1.0  # separated blobs: the same partition
+
+
+def test_minibatch_kmeans_finds_the_same_partition_of_separated_blobs(blobs):
+    model = fit_kmeans(blobs, 4, {**KMEANS_PARAMS, "algorithm": "minibatch", "max_fit_tweets": 600})
+    assert type(model).__name__ == "MiniBatchKMeans"
+    truth = np.arange(600) % 4
+    assert adjusted_rand_score(truth, model.predict(blobs)) == 1.0
+    again = fit_kmeans(blobs, 4, {**KMEANS_PARAMS, "algorithm": "minibatch", "max_fit_tweets": 600})
+    np.testing.assert_array_equal(again.cluster_centers_, model.cluster_centers_)
