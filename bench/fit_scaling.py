@@ -38,9 +38,11 @@ FULL_SCALE_FRACTION = 200_000 / 1_080_000  # the default max_fit_tweets at 1.5M 
 FRACTIONS = {"18.5%": FULL_SCALE_FRACTION, "5%": 0.05}
 
 
-def kmeans_variants(n_rows: int) -> dict[str, dict]:
-    """kmeans params overrides by name: the full Lloyd fit first, the reference."""
-    variants = {"lloyd, all rows": {"algorithm": "lloyd", "max_fit_tweets": n_rows}}
+def kmeans_variants(n_rows: int, seed: int) -> dict[str, dict]:
+    """kmeans params overrides by name: the full Lloyd fit first, the reference; then the same with another seed,
+    the noise floor (KMeans itself moves that much between seeds)."""
+    variants = {"lloyd, all rows": {"algorithm": "lloyd", "max_fit_tweets": n_rows},
+                f"lloyd, all rows, seed {seed + 1}": {"algorithm": "lloyd", "max_fit_tweets": n_rows, "seed": seed + 1}}
     for name, fraction in FRACTIONS.items():
         variants[f"lloyd, sample {name}"] = {"algorithm": "lloyd", "max_fit_tweets": round(fraction * n_rows)}
     variants["minibatch, all rows"] = {"algorithm": "minibatch", "max_fit_tweets": n_rows}
@@ -58,7 +60,7 @@ def tweet_kmeans(params: dict) -> list[dict]:
     discovery, evaluation = reduced["discovery"], reduced["evaluation"]
     k = params["kmeans"]["n_clusters"]
     rows, reference = [], None
-    for name, override in kmeans_variants(len(discovery)).items():
+    for name, override in kmeans_variants(len(discovery), params["kmeans"]["seed"]).items():
         started = time.perf_counter()
         model = fit_kmeans(discovery, k, {**params["kmeans"], **override})
         seconds = time.perf_counter() - started
@@ -100,7 +102,7 @@ def labelled(params: dict) -> list[dict]:
     embeddings = embed_texts(encoder, embedding_view, featurize["batch_size"])
     rows = []
     _, umap_reduced = fit_reducer(embeddings, "umap", params["pca"], params["umap"])
-    for name, override in kmeans_variants(len(embeddings)).items():
+    for name, override in kmeans_variants(len(embeddings), params["kmeans"]["seed"]).items():
         clusters = fit_kmeans(umap_reduced, k, {**params["kmeans"], **override}).predict(umap_reduced)
         rows.append({"variant": f"umap + kmeans {name}", **_agreement(truth, clusters)})
     for name, max_fit in pca_variants(len(embeddings)).items():

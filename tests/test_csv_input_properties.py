@@ -46,3 +46,31 @@ def test_any_bytes_give_rows_or_one_line_error(tmp_path, data):
         assert "\n" not in str(error) and str(path) in str(error)
         return
     assert all(isinstance(value, str) for value in rows.frame.to_numpy().ravel())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=200), block=st.integers(min_value=1, max_value=7))
+def test_reading_in_small_blocks_equals_decoding_the_whole_file(tmp_path, data, block):
+    """Blocks split multi-byte characters, CRLF pairs and the byte-order mark: the result is the whole file's."""
+    import tweet_topics.csv_input as csv_input
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,text\r\n" + data.replace(b"\x00", b""))
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    whole = raw.decode("utf-8", errors="replace")
+    try:
+        raw.decode("utf-8")
+        invalid = False
+    except UnicodeDecodeError:
+        invalid = True
+    expected_text = whole.replace("\r\n", "\n").replace("\r", " ")
+    original = csv_input.BLOCK_BYTES
+    csv_input.BLOCK_BYTES = block
+    try:
+        with open(path, "rb") as handle:
+            text = csv_input.CleanText(handle)
+            assert text.peek_first_line() == "id,text"
+            assert text.read(5) + text.read() == expected_text
+            assert text.invalid_utf8 == invalid
+    finally:
+        csv_input.BLOCK_BYTES = original

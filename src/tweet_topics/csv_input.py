@@ -2,12 +2,15 @@
 delimiter, invalid UTF-8 bytes and lines with the wrong number of fields are handled; what cannot be read is a
 one-line UserError naming the file and the row."""
 
+import codecs
 import csv
 import io
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -27,40 +30,95 @@ class CsvRows:
 
 def read_csv_rows(path: Path, missing_hint: str) -> CsvRows:
     try:
-        raw = Path(path).read_bytes()
+        handle = Path(path).open("rb")  # noqa: SIM115 (closed by the `with handle` below)
     except FileNotFoundError:
         raise UserError(f"{path}: file not found ({missing_hint})") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a folder, not a CSV file ({missing_hint})") from None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # Excel's UTF-8 byte-order mark
-    try:
-        text, invalid_utf8 = raw.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, invalid_utf8 = raw.decode("utf-8", errors="replace"), True
-    # CRLF is a line end; a lone CR (pasted inside an unquoted text) is not, so it becomes a space
-    text = text.replace("\r\n", "\n").replace("\r", " ")
-    if not text.strip():
-        raise UserError(f"{path}: the file is empty ({missing_hint})")
-    header = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=lambda d: (len(next(csv.reader([header], delimiter=d))), d == ","))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                                on_bad_lines="warn", engine="c")
-        except pd.errors.ParserError as error:
-            message = str(error).splitlines()[0]
-            opened = _OPEN_QUOTE.search(message)
-            if opened:
-                raise UserError(f"{path}: row {opened.group(1)}: a quoted field never closes (broken quoting):"
-                                " fix the quotes on that row") from None
-            raise UserError(f"{path}: not a readable CSV ({message})") from None
+    with handle:
+        text = CleanText(handle)
+        header = text.peek_first_line()
+        if header is None:
+            raise UserError(f"{path}: the file is empty ({missing_hint})")
+        delimiter = max(DELIMITERS, key=lambda d: (len(next(csv.reader([header], delimiter=d))), d == ","))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                frame = pd.read_csv(text, sep=delimiter, dtype=str, keep_default_na=False, on_bad_lines="warn",
+                                    engine="c")
+            except pd.errors.ParserError as error:
+                message = str(error).splitlines()[0]
+                opened = _OPEN_QUOTE.search(message)
+                if opened:
+                    raise UserError(f"{path}: row {opened.group(1)}: a quoted field never closes (broken quoting):"
+                                    " fix the quotes on that row") from None
+                raise UserError(f"{path}: not a readable CSV ({message})") from None
     skipped = []
     for warning in caught:
         for line, reason in _SKIPPED_LINE.findall(str(warning.message)):
             skipped.append((int(line), reason.strip()))
     frame.columns = [str(column).strip() for column in frame.columns]
-    return CsvRows(frame, skipped, invalid_utf8)
+    return CsvRows(frame, skipped, text.invalid_utf8)
+
+
+class CleanText(io.TextIOBase):
+    """A binary file's text as the parser should see it, decoded a block at a time (the whole file as one string
+    took several times its size in memory): UTF-8 without Excel's byte-order mark, invalid bytes as U+FFFD (noted
+    in `invalid_utf8`), CRLF as a line end, and a lone CR (pasted inside an unquoted text) as a space."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors=_NOTED_REPLACE)
+        self._buffer = ""  # decoded text not yet returned
+        self._held_cr = False  # a block ended in CR: whether it is a line end depends on the next block
+        self._started = False
+        self._ended = False
+        self.invalid_utf8 = False
+
+    def readable(self) -> bool:
+        return True
+
+    def peek_first_line(self) -> str | None:
+        """The first line, without consuming it; None when the file holds only whitespace."""
+        while not self._ended and ("\n" not in self._buffer or not self._buffer.strip()):
+            self._buffer += self._next_block()
+        if not self._buffer.strip():
+            return None
+        return self._buffer.split("\n", 1)[0]
+
+    def read(self, size: int | None = -1) -> str:
+        while not self._ended and (size is None or size < 0 or len(self._buffer) < size):
+            self._buffer += self._next_block()
+        cut = len(self._buffer) if size is None or size < 0 else size
+        text, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        return text
+
+    def _next_block(self) -> str:
+        block = self._handle.read(BLOCK_BYTES)
+        _replaced.seen = False
+        text = self._decoder.decode(block, final=not block)
+        self.invalid_utf8 |= _replaced.seen
+        if not self._started and text:  # the first character decoded: Excel's byte-order mark, if it is one
+            text, self._started = text.removeprefix("\ufeff"), True
+        if self._held_cr:
+            text, self._held_cr = "\r" + text, False
+        if block and text.endswith("\r"):
+            text, self._held_cr = text[:-1], True
+        self._ended = not block
+        return text.replace("\r\n", "\n").replace("\r", " ")
+
+
+BLOCK_BYTES = 1 << 20
+_replaced = threading.local()
+
+
+def _replace_and_note(error: UnicodeDecodeError) -> tuple[str, int]:
+    _replaced.seen = True
+    return "\ufffd", error.end
+
+
+_NOTED_REPLACE = "tweet_topics.noted_replace"
+codecs.register_error(_NOTED_REPLACE, _replace_and_note)
 
 
 def read_string_csv(path: Path, missing_hint: str) -> pd.DataFrame:
