@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from tweet_topics.atomic import atomic_dir, write_json
-from tweet_topics.datasets import read_frames
+from tweet_topics.datasets import read_frames, save_array_blocks
 from tweet_topics.embed import describe_encoder, embed_texts, embedding_recipe, load_encoder
 from tweet_topics.embedding_cache import EmbeddingCache, text_keys
 from tweet_topics.params import load_section
@@ -41,9 +41,9 @@ def embed_new_texts(encoder, cache: EmbeddingCache, texts: list[str], keys: np.n
 
 def main() -> None:
     params = load_section("featurize")
-    frames = read_frames(IN_DIR)
-    encoder = load_encoder(params["model"], params["device"], params["backend"])
     column = f"{params['text_view']}_text"
+    frames = read_frames(IN_DIR, columns=["tweet_id", column])
+    encoder = load_encoder(params["model"], params["device"], params["backend"])
     description = describe_encoder(params["model"], encoder)
     cache = EmbeddingCache.open(CACHE_DIR, embedding_recipe(description, encoder, params["batch_size"]))
     texts = {split: frame[column].tolist() for split, frame in frames.items()}
@@ -52,11 +52,7 @@ def main() -> None:
                     np.concatenate(list(keys.values())), params["batch_size"])
     with atomic_dir(OUT_DIR) as tmp:
         for split, frame in frames.items():
-            out = np.lib.format.open_memmap(tmp / f"{split}.npy", mode="w+", dtype=np.float32,
-                                            shape=(len(frame), cache.dimension))
-            cache.gather(keys[split], out)
-            out.flush()
-            del out
+            save_array_blocks(tmp / f"{split}.npy", (len(frame), cache.dimension), cache.blocks(keys[split]))
             np.save(tmp / f"{split}_ids.npy", frame["tweet_id"].to_numpy())
         write_json(tmp / ENCODER_FILE, description)
 

@@ -10,7 +10,7 @@ because embed.embed_texts makes a vector depend on its text alone.
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,16 +94,25 @@ class EmbeddingCache:
         return absent[np.sort(first)]
 
     def gather(self, keys: np.ndarray, out: np.ndarray) -> None:
-        """out[i] = the cached vector of keys[i], every key present, GATHER_ROWS rows at a time."""
-        vectors = [np.load(shard / "vectors.npy", mmap_mode="r") for shard in self.shards]
+        """out[i] = the cached vector of keys[i], every key present."""
+        start = 0
+        for block in self.blocks(keys):
+            out[start:start + len(block)] = block
+            start += len(block)
+
+    def blocks(self, keys: np.ndarray) -> Iterator[np.ndarray]:
+        """The cached vectors of `keys`, in order, GATHER_ROWS at a time; every key must be present.
+
+        The shards are mapped anew for each block: pages a block touched leave this process's memory with it, so
+        gathering 1.5M vectors from gigabytes of shards stays within a block's worth.
+        """
         for start in range(0, len(keys), GATHER_ROWS):
             positions = self.locate(keys[start:start + GATHER_ROWS])
             if (positions < 0).any():
                 raise KeyError(f"{int((positions < 0).sum())} texts are not in the embedding cache")
             block = np.empty((len(positions), self.dimension), dtype=np.float32)
             shard_of, rows = self._shard_of[positions], self._row_in_shard[positions]
-            for index, shard_vectors in enumerate(vectors):
+            for index in np.unique(shard_of):
                 mine = shard_of == index
-                if mine.any():
-                    block[mine] = shard_vectors[rows[mine]]
-            out[start:start + len(positions)] = block
+                block[mine] = np.load(self.shards[index] / "vectors.npy", mmap_mode="r")[rows[mine]]
+            yield block
