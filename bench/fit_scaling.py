@@ -76,7 +76,7 @@ def tweet_kmeans(params: dict) -> list[dict]:
 
 
 def tweet_pca(params: dict) -> list[dict]:
-    embeddings = read_arrays(Path("data/04_embeddings"), mmap=True)["discovery"]
+    embeddings = read_arrays(Path("data/04_embeddings"))["discovery"]
     k, rows, reference = params["kmeans"]["n_clusters"], [], None
     centred_total = float(((embeddings - embeddings.mean(axis=0)) ** 2).sum())
     for name, max_fit in pca_variants(len(embeddings)).items():

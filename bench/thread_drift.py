@@ -28,7 +28,7 @@ def labels_with_current_threads(out: Path) -> None:
     from tweet_topics.params import load_section
     from tweet_topics.reduce import apply_reducer, fit_reducer
 
-    embeddings = read_arrays(Path("data/04_embeddings"), mmap=True)
+    embeddings = read_arrays(Path("data/04_embeddings"), lazy=True)
     kmeans, train = load_section("kmeans"), load_section("train")
     reducer, discovery = fit_reducer(np.asarray(embeddings["discovery"]), load_section("reduce")["method"],
                                      load_section("pca"), load_section("umap"))

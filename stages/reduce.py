@@ -20,7 +20,7 @@ MODEL_FILE = Path("models/reducer.npz")
 def main() -> None:
     method = load_section("reduce")["method"]
     pca, umap = load_section("pca"), load_section("umap")
-    embeddings = read_arrays(IN_DIR, mmap=True)
+    embeddings = read_arrays(IN_DIR, lazy=True)
     ids = read_ids(IN_DIR)
     encoder = read_json(ENCODER_FILE)
     reducer, discovery = fit_reducer(embeddings["discovery"], method, pca, umap)  # reads only the rows it fits

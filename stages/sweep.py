@@ -18,7 +18,7 @@ SWEEP_FILE = Path("metrics/plots/k_sweep.csv")
 
 def main() -> None:
     params = load_section("sweep")
-    features = read_arrays(REDUCED_DIR, mmap=True)["discovery"]
+    features = read_arrays(REDUCED_DIR, lazy=True)["discovery"]
     # a fixed sample: the sweep compares k, it need not see every tweet
     features = np.asarray(features[fit_rows(len(features), params["max_tweets"], params["seed"])])
     too_large = [k for k in params["k_values"] if k > len(features)]
