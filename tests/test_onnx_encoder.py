@@ -74,3 +74,16 @@ def test_a_model_without_mean_pooling_is_a_clear_error(int8):
     with pytest.raises(UserError, match=r"runs Transformer \+ mean Pooling \(\+ Normalize\) models, and this one"
                                         r" is Transformer \+ Pooling \(pooling cls\): use featurize.backend: torch"):
         OnnxInt8Encoder(cls_pooling)
+
+
+def test_predict_embeds_with_the_backend_its_models_were_trained_with(int8, int8_vectors, tweets):
+    """A manifest that records featurize.backend onnx-int8 gives predict the int8 encoder, and the same vectors."""
+    from tweet_topics.router import Router
+
+    manifest = {"embedding_model": describe_encoder(MODEL, int8),
+                "params": {"preprocess": {"language": "english"},
+                           "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 16,
+                                         "device": "auto", "backend": "onnx-int8"}}}
+    router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("auto")
+    assert isinstance(router.encoder, OnnxInt8Encoder)
+    assert np.array_equal(embed_texts(router.encoder, tweets[:20], batch_size=16), int8_vectors[:20])
