@@ -22,14 +22,10 @@ SAMPLE = REPO.parent / "shared" / "data" / "twcs_sample.csv"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-def tweet_views(sample: Path, count: int) -> list[str]:
-    import pandas as pd
+def repeated_tweet_views(sample: Path, count: int) -> list[str]:
+    from bench_onnx_int8 import tweet_views  # this folder is on sys.path when a script runs from it
 
-    from tweet_topics.text.cleaner import TweetCleaner
-
-    raw = pd.read_csv(sample, dtype=str, keep_default_na=False)
-    cleaner = TweetCleaner(keywords=False)
-    views = [cleaner.embedding_view(text) for text in raw.loc[raw["inbound"] == "True", "text"]]
+    views = tweet_views(sample, count)
     return (views * (count // len(views) + 1))[:count]
 
 
@@ -55,7 +51,7 @@ def main() -> None:
     from tweet_topics.embed import embed_texts, load_encoder, token_lengths
 
     started = time.perf_counter()
-    texts = tweet_views(args.sample, args.tweets)
+    texts = repeated_tweet_views(args.sample, args.tweets)
     encoder = load_encoder(MODEL, args.device)
     synchronize = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     result = {"device": torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu",

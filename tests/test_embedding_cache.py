@@ -30,8 +30,7 @@ def test_vectors_come_back_bit_for_bit_after_reopening(tmp_path):
     cache.add(second, lambda out: out.__setitem__(slice(None), v2))
     reopened = EmbeddingCache.open(tmp_path, RECIPE)
     assert len(reopened) == 5 and len(reopened.shards) == 2
-    out = np.empty((4, 4), dtype=np.float32)
-    reopened.gather(text_keys(["e", "a", "c", "a"]), out)
+    out = np.concatenate(list(reopened.blocks(text_keys(["e", "a", "c", "a"]))))
     assert np.array_equal(out, np.stack([v2[1], v1[0], v1[2], v1[0]]))
 
 
@@ -40,7 +39,7 @@ def test_missing_gives_the_first_occurrence_of_each_absent_text(tmp_path):
     cache.add(text_keys(["a"]), lambda out: out.fill(1))
     assert cache.missing(text_keys(["b", "a", "c", "b", "c", "d"])).tolist() == [0, 2, 5]
     with pytest.raises(KeyError, match="1 texts are not in the embedding cache"):
-        cache.gather(text_keys(["a", "zz"]), np.empty((2, 4), dtype=np.float32))
+        list(cache.blocks(text_keys(["a", "zz"])))
 
 
 def test_another_recipe_is_another_folder(tmp_path):

@@ -93,13 +93,6 @@ class EmbeddingCache:
         _, first = np.unique(keys[absent], return_index=True)
         return absent[np.sort(first)]
 
-    def gather(self, keys: np.ndarray, out: np.ndarray) -> None:
-        """out[i] = the cached vector of keys[i], every key present."""
-        start = 0
-        for block in self.blocks(keys):
-            out[start:start + len(block)] = block
-            start += len(block)
-
     def blocks(self, keys: np.ndarray) -> Iterator[np.ndarray]:
         """The cached vectors of `keys`, in order, GATHER_ROWS at a time; every key must be present.
 
