@@ -101,7 +101,7 @@ def encode_ratio(root: Path) -> dict:
     featurize = load_section("featurize", root / "params.yaml")
     texts = pd.read_parquet(root / "data" / "03_preprocessed" / "discovery.parquet")["embedding_text"]
     texts = texts.head(ENCODE_TEXTS).tolist()
-    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"])
+    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
     bare = getattr(encoder, "source", encoder)  # the torch model under an onnx-int8 encoder
     bare.encode(texts[:64], batch_size=64)  # warm-up
     rates = {"bare_encode": [], "featurize_embed": []}

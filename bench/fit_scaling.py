@@ -98,7 +98,7 @@ def labelled(params: dict) -> list[dict]:
     featurize = params["featurize"]
     cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False)
     embedding_view = [cleaner.embedding_view(text) for text in frame["text"]]
-    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"])
+    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
     embeddings = embed_texts(encoder, embedding_view, featurize["batch_size"])
     rows = []
     _, umap_reduced = fit_reducer(embeddings, "umap", params["pca"], params["umap"])

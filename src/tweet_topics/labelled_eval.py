@@ -40,7 +40,7 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
     k = k or int(frame["label"].nunique())
     embedding_view, keyword_view = TweetCleaner(params["preprocess"]["language"]).views(texts)
     featurize = params["featurize"]
-    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"])
+    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
     view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
     embeddings = embed_texts(encoder, view, featurize["batch_size"])
 

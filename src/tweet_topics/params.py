@@ -43,6 +43,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "device": ((str,), lambda v: v in ("auto", "cpu", "cuda") or v.startswith("cuda:"),
                    "'auto', 'cpu', 'cuda' or 'cuda:N'"),
         "backend": ((str,), lambda v: v in ("torch", "onnx-int8"), "'torch' or 'onnx-int8'"),
+        "dtype": ((str,), lambda v: v in ("auto", "float32", "float16"), "'auto', 'float32' or 'float16'"),
     },
     "reduce": {
         "method": ((str,), lambda v: v in ("pca", "umap"), "'pca' or 'umap'"),

@@ -34,8 +34,10 @@ class Router:
         from tweet_topics.text.cleaner import TweetCleaner
 
         recorded, params = self.manifest["embedding_model"], self.manifest["params"]
-        # models trained before featurize.backend existed were embedded by torch
-        encoder = load_encoder(model or recorded["name"], device, params["featurize"].get("backend", "torch"))
+        # models trained before featurize.backend and featurize.dtype existed were embedded by torch in float32
+        featurize = params["featurize"]
+        encoder = load_encoder(model or recorded["name"], device, featurize.get("backend", "torch"),
+                               featurize.get("dtype", "float32"))
         fingerprint = encoder_fingerprint(encoder)
         if fingerprint != recorded["fingerprint"]:
             raise UserError(
