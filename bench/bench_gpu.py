@@ -8,8 +8,8 @@ Usage:
                                                    # NLTK nor the packaged model
   there:  python bench/bench_gpu.py --inputs DIR [--tweets 200000] [--budget-s 300] [--out FILE]
 
-The tweet views are repeated to --tweets texts. Each rate is a warm-up and one timed pass over all of them;
-measurements stop once --budget-s is spent. Also measured: tokenisation alone (the Rust tokenizer that
+The tweet views are repeated to --tweets texts. Each rate is a warm-up and the median of --reps timed passes over
+all of them; measurements stop once --budget-s is spent. Also measured: tokenisation alone (the Rust tokenizer that
 embed_texts overlaps with the GPU, and sentence-transformers' preprocess), fp16's cosine to fp32 on the distinct
 tweets, and whether a vector is the same bits alone, reversed and beside other texts in fp16 on the GPU.
 The exported model's weights are float16, so on the GPU "fp32" computes in float32 from float16-rounded weights;
@@ -19,6 +19,7 @@ what that rounding does to a vector is measured on the CPU by --export (its cosi
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,7 @@ def export(folder: Path, sample: Path) -> dict:
 
 
 def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", distinct_count: int | None = None,
-          batch_sizes: tuple[int, ...] = (1024, 256, 4096)) -> dict:
+          batch_sizes: tuple[int, ...] = (1024, 256, 4096), reps: int = 1) -> dict:
     import numpy as np
     import torch
 
@@ -77,7 +78,7 @@ def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", disti
     synchronize = torch.cuda.synchronize if cuda else (lambda: None)
     result = {"device": torch.cuda.get_device_name() if cuda else device, "torch": torch.__version__,
               "tweets": len(texts),
-              "distinct_tweets": len(distinct), "tweets_per_s": {}}
+              "distinct_tweets": len(distinct), "tweets_per_s": {}, "runs": {}}
     rates = result["tweets_per_s"]
 
     def measure(name, function, timed_texts=texts):
@@ -85,12 +86,16 @@ def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", disti
             rates[name] = None  # out of budget
             return
         function(timed_texts[:4096])  # warm-up: kernels, allocator, tokenizer threads
-        synchronize()
-        start = time.perf_counter()
-        function(timed_texts)
-        synchronize()
-        rates[name] = round(len(timed_texts) / (time.perf_counter() - start))
-        print(f"{name}: {rates[name]:,}/s", file=sys.stderr, flush=True)
+        runs = []
+        for _ in range(reps):
+            synchronize()
+            start = time.perf_counter()
+            function(timed_texts)
+            synchronize()
+            runs.append(round(len(timed_texts) / (time.perf_counter() - start)))
+        rates[name] = statistics.median(runs)
+        result["runs"][name] = runs
+        print(f"{name}: {runs}/s", file=sys.stderr, flush=True)
 
     tokeniser = Tokeniser(encoder)
     result["rust_tokenizer_used"] = tokeniser.rust is not None
@@ -150,12 +155,14 @@ def main() -> None:
     parser.add_argument("--device", default="cuda", help="cpu: a dry run of the script, with a few --tweets")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1024, 256, 4096],
                         help="fp16 runs each; the first is also fp32's, encode's and the checks'")
+    parser.add_argument("--reps", type=int, default=1, help="timed passes per rate (the median is reported)")
     parser.add_argument("--distinct", type=int, help="at most this many distinct tweets for the fp16 checks")
     args = parser.parse_args()
     if bool(args.export) == bool(args.inputs):
         parser.error("give one of --export DIR (here) or --inputs DIR (on the GPU machine)")
     result = (export(args.export, args.sample) if args.export
-              else bench(args.inputs, args.tweets, args.budget_s, args.device, args.distinct, tuple(args.batch_sizes)))
+              else bench(args.inputs, args.tweets, args.budget_s, args.device, args.distinct,
+                         tuple(args.batch_sizes), args.reps))
     print(json.dumps(result, indent=2))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
