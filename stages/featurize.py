@@ -43,7 +43,7 @@ def main() -> None:
     params = load_section("featurize")
     column = f"{params['text_view']}_text"
     frames = read_frames(IN_DIR, columns=["tweet_id", column])
-    encoder = load_encoder(params["model"], params["device"], params["backend"])
+    encoder = load_encoder(params["model"], params["device"], params["backend"], params["dtype"])
     description = describe_encoder(params["model"], encoder)
     cache = EmbeddingCache.open(CACHE_DIR, embedding_recipe(description, encoder, params["batch_size"]))
     texts = {split: frame[column].tolist() for split, frame in frames.items()}

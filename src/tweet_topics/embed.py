@@ -17,6 +17,9 @@ from tweet_topics.tokens import TokenisedTexts, Tokeniser
 CHUNK_SIZE = 2048
 # texts tokenised at a time, on a thread beside the model
 TOKENISE_CHUNK = 8192
+# featurize.batch_size auto: the fastest measured, on 2 CPU cores (bench/bench_scale.py) and on an H200
+# (bench/bench_gpu.py: 52,000 tweets/s at 1024 in float16, 36,000 at 512, 33,000 at 4096)
+AUTO_BATCH_SIZE = {"cpu": 16, "cuda": 1024}
 # forward passes queued on the device before their vectors are copied out (each copy waits for the device)
 BATCHES_ON_DEVICE = 16
 
@@ -162,7 +165,13 @@ def forward(encoder, inputs: dict[str, np.ndarray], extras: dict):
         return encoder({**features, **extras})["sentence_embedding"]
 
 
-def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
+def resolve_batch_size(batch_size: int | str, encoder) -> int:
+    if batch_size != "auto":
+        return int(batch_size)
+    return AUTO_BATCH_SIZE.get(encoder.device.type, AUTO_BATCH_SIZE["cpu"])
+
+
+def embedding_recipe(description: dict, encoder, batch_size: int | str) -> dict:
     """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device,
     the precision and the batch shape."""
     import torch
@@ -172,18 +181,22 @@ def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
     else:
         backend = f"torch {torch.__version__}"
     dtype = str(next(iter(encoder.state_dict().values())).dtype).removeprefix("torch.")
-    return {**description, "batch_size": int(batch_size), "device": encoder.device.type, "dtype": dtype,
+    return {**description, "batch_size": resolve_batch_size(batch_size, encoder), "device": encoder.device.type, "dtype": dtype,
             "max_seq_length": int(encoder.max_seq_length), "backend": backend}
 
 
-def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray | None = None,
+def embed_texts(encoder, texts: Sequence[str], batch_size: int | str, out: np.ndarray | None = None,
                 progress: Callable[[int], object] | None = None) -> np.ndarray:
     """float32 embeddings of `texts`, into `out` when given (a memory map: one batch in memory at a time).
 
     A text's vector depends on that text alone: every forward pass has the same shape (batch_size rows of one
     token count). With sentence-transformers' own batching, which pads a batch to its longest text, a vector
     changed in its last bits (up to 1.7e-7) with the texts batched around it, so a cached or appended text could
-    never match a from-scratch run exactly, nor a message routed alone its vector inside a file."""
+    never match a from-scratch run exactly, nor a message routed alone its vector inside a file. That holds in
+    float16 on a GPU too (bench/bench_gpu.py on an H200: the same bits alone, reversed and beside other texts).
+
+    The texts are tokenised once (`tokens.Tokeniser`), a chunk ahead on another thread; on a GPU the vectors are
+    copied out BATCHES_ON_DEVICE passes at a time, so the device is not kept waiting."""
     if out is None:
         out = np.empty((len(texts), encoder.get_embedding_dimension()), dtype=np.float32)
     if len(texts) == 0:
@@ -202,7 +215,8 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
                 progress(len(rows))
         on_device.clear()
 
-    for rows, inputs in fixed_shape_batches(tokenised_chunks(tokeniser, texts), batch_size):
+    batches = fixed_shape_batches(tokenised_chunks(tokeniser, texts), resolve_batch_size(batch_size, encoder))
+    for rows, inputs in batches:
         on_device.append((rows, forward(encoder, inputs, tokeniser.extras)))
         if len(on_device) == BATCHES_ON_DEVICE:
             copy_out()

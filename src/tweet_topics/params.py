@@ -39,7 +39,8 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "featurize": {
         "model": _text,
         "text_view": ((str,), lambda v: v in ("embedding", "keyword"), "'embedding' or 'keyword'"),
-        "batch_size": _positive_int,
+        "batch_size": ((int, str), lambda v: v == "auto" if isinstance(v, str) else v > 0,
+                       "'auto' or a positive integer"),
         "device": ((str,), lambda v: v in ("auto", "cpu", "cuda") or v.startswith("cuda:"),
                    "'auto', 'cpu', 'cuda' or 'cuda:N'"),
         "backend": ((str,), lambda v: v in ("torch", "onnx-int8"), "'torch' or 'onnx-int8'"),
