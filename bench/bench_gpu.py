@@ -6,7 +6,8 @@ Usage:
   here:   python bench/bench_gpu.py --export DIR   # the sample's tweet views, and the model in fp16 (44 MB, under
                                                    # the device tool's 64 MiB): the GPU machine has neither emoji,
                                                    # NLTK nor the packaged model
-  there:  python bench/bench_gpu.py --inputs DIR [--tweets 200000] [--budget-s 300] [--out FILE]
+  there:  python bench/bench_gpu.py --inputs DIR [--tweets 200000] [--reps 3] [--budget-s 300] [--out FILE]
+          [--shard-texts 131072]                   # only featurize's calls: one per cache shard
 
 The tweet views are repeated to --tweets texts. Each rate is a warm-up and the median of --reps timed passes over
 all of them; measurements stop once --budget-s is spent. Also measured: tokenisation alone (the Rust tokenizer that
@@ -62,7 +63,7 @@ def export(folder: Path, sample: Path) -> dict:
 
 
 def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", distinct_count: int | None = None,
-          batch_sizes: tuple[int, ...] = (1024, 256, 4096), reps: int = 1) -> dict:
+          batch_sizes: tuple[int, ...] = (1024, 256, 4096), reps: int = 1, shard_texts: int | None = None) -> dict:
     import numpy as np
     import torch
 
@@ -96,6 +97,14 @@ def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", disti
         rates[name] = statistics.median(runs)
         result["runs"][name] = runs
         print(f"{name}: {runs}/s", file=sys.stderr, flush=True)
+
+    if shard_texts:  # only featurize's way: one embed_texts call per cache shard, each padding its own short batches
+        encoder.half()
+        for size in batch_sizes:
+            measure(f"embed_texts fp16 batch {size}, {shard_texts:,} texts a call", lambda t, b=size: [
+                embed_texts(encoder, t[i:i + shard_texts], b) for i in range(0, len(t), shard_texts)])
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        return result
 
     tokeniser = Tokeniser(encoder)
     result["rust_tokenizer_used"] = tokeniser.rust is not None
@@ -156,13 +165,15 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1024, 256, 4096],
                         help="fp16 runs each; the first is also fp32's, encode's and the checks'")
     parser.add_argument("--reps", type=int, default=1, help="timed passes per rate (the median is reported)")
+    parser.add_argument("--shard-texts", type=int,
+                        help="measure only fp16 embed_texts called on this many texts at a time (featurize: 131072)")
     parser.add_argument("--distinct", type=int, help="at most this many distinct tweets for the fp16 checks")
     args = parser.parse_args()
     if bool(args.export) == bool(args.inputs):
         parser.error("give one of --export DIR (here) or --inputs DIR (on the GPU machine)")
     result = (export(args.export, args.sample) if args.export
               else bench(args.inputs, args.tweets, args.budget_s, args.device, args.distinct,
-                         tuple(args.batch_sizes), args.reps))
+                         tuple(args.batch_sizes), args.reps, args.shard_texts))
     print(json.dumps(result, indent=2))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
