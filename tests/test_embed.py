@@ -113,3 +113,52 @@ def test_a_tokenizer_that_disagrees_with_preprocess_is_not_used(encoder, tweet_t
     assert tokeniser.rust is None
     prompted, plain = tokeniser(tweet_texts[:20]), Tokeniser(encoder)(tweet_texts[:20])
     assert np.array_equal(prompted.lengths, np.minimum(plain.lengths + 2, encoder.max_seq_length))
+
+
+def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tweet_texts):
+    import torch
+
+    from tweet_topics.embed import describe_encoder, embedding_recipe, encoder_fingerprint
+
+    half = load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu", dtype="float16")
+    assert next(half.parameters()).dtype == torch.float16
+    assert encoder_fingerprint(half) == encoder_fingerprint(encoder)  # the same weights, so predict accepts them
+    description = describe_encoder("m", encoder)
+    assert embedding_recipe(description, half, 16)["dtype"] == "float16"
+    assert embedding_recipe(description, encoder, 16)["dtype"] == "float32"
+    vectors, reference = embed_texts(half, tweet_texts[:6], 4), embed_texts(encoder, tweet_texts[:6], 4)
+    cosine = (vectors * reference).sum(axis=1) / np.linalg.norm(vectors, axis=1)
+    assert vectors.dtype == np.float32 and cosine.min() > 0.9999 and not np.array_equal(vectors, reference)
+
+
+def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu(encoder):
+    from tweet_topics.embed import embedding_recipe, resolve_batch_size, resolve_dtype
+
+    assert resolve_dtype("auto", "cpu") == "float32" and resolve_dtype("auto", "cuda:1") == "float16"
+    assert resolve_dtype("float16", "cpu") == "float16"
+    assert resolve_batch_size("auto", encoder) == 16 and resolve_batch_size(64, encoder) == 64
+    assert embedding_recipe({"dimension": 384}, encoder, "auto")["batch_size"] == 16
+    assert np.array_equal(embed_texts(encoder, TEXTS, "auto"), embed_texts(encoder, TEXTS, 16))
+
+
+def test_int8_in_float16_is_a_clear_error():
+    with pytest.raises(UserError, match=r"featurize.backend onnx-int8 computes in int8 and float32, and"
+                                        r" featurize.dtype is float16: set featurize.dtype to auto"):
+        load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu", "onnx-int8", "float16")
+
+
+def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet_texts):
+    import torch
+
+    from tweet_topics.embed import describe_encoder
+    from tweet_topics.router import Router
+
+    featurize = {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding", "batch_size": 16,
+                 "device": "auto", "backend": "torch"}
+    manifest = {"embedding_model": describe_encoder(featurize["model"], encoder),
+                "params": {"preprocess": {"language": "english"}, "featurize": {**featurize, "dtype": "float16"}}}
+    router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("cpu")
+    assert next(router.encoder.parameters()).dtype == torch.float16
+    del manifest["params"]["featurize"]["dtype"]  # trained before featurize.dtype existed: float32
+    router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("cpu")
+    assert next(router.encoder.parameters()).dtype == torch.float32

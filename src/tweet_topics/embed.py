@@ -84,21 +84,23 @@ def load_encoder(name: str, device: str, backend: str = "torch", dtype: str = "f
         ) from None
     if backend == "onnx-int8":
         return OnnxInt8Encoder(encoder.float())
-    return encoder.to(getattr(torch, resolve_dtype(dtype, device)))
+    compute_dtype = getattr(torch, resolve_dtype(dtype, device))
+    if next(encoder.parameters()).dtype != compute_dtype:
+        encoder.loaded_fingerprint = encoder_fingerprint(encoder)  # the weights, whatever they are computed in
+    return encoder.to(compute_dtype)
 
 
 def encoder_fingerprint(encoder) -> str:
-    """sha256 of the encoder's weights (every tensor's name and bytes, floats as float32 whatever the encoder
-    computes in): the same name can hold other weights."""
+    """sha256 of the encoder's weights as loaded (every tensor's name and bytes): the same name can hold other
+    weights. An encoder cast to another dtype by `load_encoder` keeps the fingerprint of its weights before."""
     import torch
 
+    if getattr(encoder, "loaded_fingerprint", None):
+        return encoder.loaded_fingerprint
     digest = hashlib.sha256()
     for name, tensor in sorted(encoder.state_dict().items()):
         digest.update(name.encode("utf-8"))
-        values = tensor.detach().to("cpu")
-        if values.is_floating_point():
-            values = values.float()
-        digest.update(values.contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+        digest.update(tensor.detach().to("cpu").contiguous().view(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -180,9 +182,9 @@ def embedding_recipe(description: dict, encoder, batch_size: int | str) -> dict:
         batch_size, backend = 1, encoder.backend
     else:
         backend = f"torch {torch.__version__}"
-    dtype = str(next(iter(encoder.state_dict().values())).dtype).removeprefix("torch.")
-    return {**description, "batch_size": resolve_batch_size(batch_size, encoder), "device": encoder.device.type, "dtype": dtype,
-            "max_seq_length": int(encoder.max_seq_length), "backend": backend}
+    dtype = next(str(tensor.dtype) for tensor in encoder.state_dict().values() if tensor.is_floating_point())
+    return {**description, "batch_size": resolve_batch_size(batch_size, encoder), "device": encoder.device.type,
+            "dtype": dtype.removeprefix("torch."), "max_seq_length": int(encoder.max_seq_length), "backend": backend}
 
 
 def embed_texts(encoder, texts: Sequence[str], batch_size: int | str, out: np.ndarray | None = None,
