@@ -162,3 +162,11 @@ def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet
     del manifest["params"]["featurize"]["dtype"]  # trained before featurize.dtype existed: float32
     router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("cpu")
     assert next(router.encoder.parameters()).dtype == torch.float32
+
+
+def test_texts_tokenised_a_chunk_ahead_give_the_same_bits(encoder, tweet_texts, monkeypatch):
+    import tweet_topics.embed as embed
+
+    whole = embed_texts(encoder, tweet_texts[:40], batch_size=4)
+    monkeypatch.setattr(embed, "TOKENISE_CHUNK", 7)  # 6 chunks, each tokenised while the model runs the one before
+    assert np.array_equal(embed_texts(encoder, tweet_texts[:40], batch_size=4), whole)
