@@ -1,4 +1,5 @@
-"""evaluate: scores per split, cluster quality and stability, a report with figures, and the data of `dvc plots`."""
+"""evaluate: scores per split, cluster quality and end-to-end stability, a report with figures, and the data of
+`dvc plots`."""
 
 import json
 from pathlib import Path
@@ -9,8 +10,9 @@ from tweet_topics.atomic import atomic_dir, atomic_file, write_json
 from tweet_topics.classify import load_classifier
 from tweet_topics.datasets import read_arrays, read_frames
 from tweet_topics.evaluate import confusion_rows, report, split_scores
-from tweet_topics.params import load_section
-from tweet_topics.quality import partition_quality, seed_stability
+from tweet_topics.params import load_sections
+from tweet_topics.quality import partition_quality
+from tweet_topics.reduce import REDUCE_SECTIONS
 from tweet_topics.report import (
     markdown_report,
     plot_confusion,
@@ -19,9 +21,11 @@ from tweet_topics.report import (
     topic_map_table,
     topic_sizes_table,
 )
+from tweet_topics.stability import end_to_end_stability
 from tweet_topics.stage import run_stage
 from tweet_topics.topics import topic_names
 
+EMBEDDINGS_DIR = Path("data/04_embeddings")
 REDUCED_DIR = Path("data/05_reduced")
 CLUSTERED_DIR = Path("data/06_clustered")
 MODEL_FILE = Path("models/classifier.npz")
@@ -32,11 +36,11 @@ PLOTS_DIR = Path("metrics/plots")
 REPORT_DIR = Path("reports")
 PREDICTIONS_FILE = "evaluation_predictions.csv"
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
-STABILITY_SEEDS = 5
 
 
 def main() -> None:
-    kmeans = load_section("kmeans")
+    params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability")
+    kmeans = params["kmeans"]
     classifier = load_classifier(MODEL_FILE)
     topics = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))
     names = topic_names(topics)
@@ -50,10 +54,10 @@ def main() -> None:
         metrics[split] = split_scores(frame["pseudo_label"].to_numpy(), predictions[split])
     discovery_labels = frames["discovery"]["pseudo_label"].to_numpy()
     n_topics = kmeans["n_clusters"]
+    embeddings = read_arrays(EMBEDDINGS_DIR, lazy=True)["discovery"]
     metrics["clusters"] = {
         **partition_quality(features["discovery"], discovery_labels, n_topics, kmeans["seed"]),
-        "seed_stability_ari": seed_stability(features["discovery"], n_topics, kmeans["n_init"],
-                                             [kmeans["seed"] + i for i in range(STABILITY_SEEDS)]),
+        "stability_ari": end_to_end_stability(embeddings, params, params["stability"], n_topics),
     }
     evaluation = frames["evaluation"]
     actual, predicted = evaluation["pseudo_label"].to_numpy(), predictions["evaluation"]

@@ -1,14 +1,16 @@
-"""ingest: the inbound tweets of twcs.csv (local file or Kaggle), split into discovery / validation / evaluation."""
+"""ingest: the inbound tweets of a twcs-format file (the committed sample, a local file or Kaggle's), split into
+discovery / validation / evaluation."""
 
 from pathlib import Path
 
 from tweet_topics.atomic import atomic_dir, write_json
 from tweet_topics.datasets import SPLITS, write_frames
 from tweet_topics.errors import UserError
-from tweet_topics.ingest import assign_splits, cap_tweets, download_twcs, read_twcs, select_inbound
+from tweet_topics.ingest import assign_splits, cap_tweets, raw_file, read_twcs, select_inbound
 from tweet_topics.params import load_section
 from tweet_topics.stage import run_stage
 
+SAMPLE_FILE = Path("data/sample/twcs_sample.csv.xz")
 OUT_DIR = Path("data/01_ingested")
 QUARANTINE_FILE = "quarantine.csv"
 COUNTS_FILE = Path("metrics/ingest.json")
@@ -16,9 +18,7 @@ COUNTS_FILE = Path("metrics/ingest.json")
 
 def main() -> None:
     params = load_section("ingest")
-    raw_path = Path(params["raw_path"])
-    if not raw_path.is_file():
-        raw_path = download_twcs(params["kaggle_handle"], params["kaggle_file"], raw_path)
+    raw_path = raw_file(params, SAMPLE_FILE)
     tweets, counts, quarantined = select_inbound(read_twcs(raw_path), raw_path)
     tweets = cap_tweets(tweets, params["max_inbound"])
     split = assign_splits(tweets["tweet_id"], params["split_fractions"])

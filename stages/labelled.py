@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tweet_topics.atomic import write_json
 from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
-from tweet_topics.params import load_section
+from tweet_topics.params import load_section, load_sections
 from tweet_topics.router import Router
 from tweet_topics.stage import run_stage
 
@@ -14,7 +14,7 @@ OUT_FILE = Path("metrics/labelled.json")
 
 def main() -> None:
     labelled = load_section("labelled")
-    params = {section: load_section(section) for section in PIPELINE_SECTIONS}
+    params = load_sections(*PIPELINE_SECTIONS)
     trained = Router.load(MODELS_DIR)
     result = labelled_evaluation(read_labelled_csv(Path(labelled["path"])), params, labelled["k"] or None, trained)
     write_json(OUT_FILE, result)

@@ -1,4 +1,4 @@
-"""reduce: PCA or UMAP (reduce.method) fitted on the discovery embeddings, applied to every split."""
+"""reduce: smoothing + PCA, PCA or UMAP (reduce.method) fitted on the discovery embeddings, applied to every split."""
 
 from pathlib import Path
 
@@ -7,8 +7,8 @@ import numpy as np
 from tweet_topics.artifacts import read_json
 from tweet_topics.atomic import atomic_dir
 from tweet_topics.datasets import read_arrays, read_ids
-from tweet_topics.params import load_section
-from tweet_topics.reduce import apply_reducer, fit_reducer, save_reducer
+from tweet_topics.params import load_sections
+from tweet_topics.reduce import REDUCE_SECTIONS, apply_reducer, fit_reducer, save_reducer
 from tweet_topics.stage import run_stage
 
 IN_DIR = Path("data/04_embeddings")
@@ -18,12 +18,11 @@ MODEL_FILE = Path("models/reducer.npz")
 
 
 def main() -> None:
-    method = load_section("reduce")["method"]
-    pca, umap = load_section("pca"), load_section("umap")
+    params = load_sections(*REDUCE_SECTIONS)
     embeddings = read_arrays(IN_DIR, lazy=True)
     ids = read_ids(IN_DIR)
     encoder = read_json(ENCODER_FILE)
-    reducer, discovery = fit_reducer(embeddings["discovery"], method, pca, umap)  # reads only the rows it fits
+    reducer, discovery = fit_reducer(embeddings["discovery"], params)  # reads only the rows it fits
     with atomic_dir(OUT_DIR) as tmp:
         for split, vectors in embeddings.items():
             np.save(tmp / f"{split}.npy", discovery if split == "discovery" else apply_reducer(reducer, vectors))

@@ -9,7 +9,7 @@ from tweet_topics.atomic import write_json
 from tweet_topics.classify import save_classifier, train_classifier
 from tweet_topics.datasets import read_arrays
 from tweet_topics.manifest import CLASSIFIER, MANIFEST, RECORDED_SECTIONS, build_manifest
-from tweet_topics.params import load_section
+from tweet_topics.params import load_sections
 from tweet_topics.stage import run_stage
 
 REDUCED_DIR = Path("data/05_reduced")
@@ -18,7 +18,7 @@ MODELS_DIR = Path("models")
 
 
 def main() -> None:
-    params = {section: load_section(section) for section in RECORDED_SECTIONS}
+    params = load_sections(*RECORDED_SECTIONS)
     train = params["train"]
     features = read_arrays(REDUCED_DIR)["discovery"]
     discovery = pd.read_parquet(LABELS_FILE, columns=["tweet_id", "pseudo_label"])

@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-TWCS_SAMPLE = SHARED_DATA / "twcs_sample.csv"
+# the repository's own data: the tests need nothing beside the clone
+TWCS_SAMPLE = REPO / "data" / "sample" / "twcs_sample.csv.xz"
+CLINC150 = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
 
 
 def minilm_with_one_tensor_changed(folder: Path) -> Path:
@@ -26,8 +27,8 @@ def minilm_with_one_tensor_changed(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def twcs_sample() -> Path:
-    if not TWCS_SAMPLE.is_file():
-        pytest.skip(f"{TWCS_SAMPLE} is absent (the shared data folder must sit beside the repository)")
+    """The committed excerpt of twcs.csv (xz; pandas and ingest read it as it is)."""
+    assert TWCS_SAMPLE.is_file(), f"{TWCS_SAMPLE} is missing from the clone: `git checkout -- {TWCS_SAMPLE}`"
     return TWCS_SAMPLE
 
 

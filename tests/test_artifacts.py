@@ -13,15 +13,17 @@ from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.classify import load_classifier, save_classifier, train_classifier
 from tweet_topics.errors import UserError
 from tweet_topics.manifest import CLASSIFIER, KMEANS, MANIFEST, REDUCER, TOPICS, build_manifest, read_manifest
-from tweet_topics.reduce import PcaReducer, UmapReducer, load_reducer, save_reducer
+from tweet_topics.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
+from tweet_topics.smoothing import SmoothedPcaReducer
 from tweet_topics.router import Router
 
-PARAMS = {"preprocess": {"language": "english"},
+PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
           "featurize": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding",
                         "batch_size": 64, "device": "auto", "backend": "torch"},
           "reduce": {"method": "pca"}, "pca": {"n_components": 4, "whiten": False, "seed": 0,
                                                                "max_fit_tweets": 200000},
           "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
+          "smoothing": {"n_neighbors": 5, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
           "kmeans": {"n_clusters": 3, "seed": 42, "n_init": 1, "algorithm": "lloyd", "max_fit_tweets": 200000},
           "train": {"C": 1.0, "class_weight": "balanced", "max_iter": 200}}
 ENCODER = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "0" * 64, "dimension": 12}
@@ -94,10 +96,8 @@ def test_classifier_weights_give_sklearns_probabilities(tmp_path, n_topics):
 def test_pca_reducer_matches_sklearn_and_round_trips(tmp_path):
     embeddings = np.random.default_rng(0).normal(size=(200, 12)).astype(np.float32)
     for whiten in (False, True):
-        from tweet_topics.reduce import fit_reducer
-
-        reducer, reduced = fit_reducer(embeddings, "pca", {"n_components": 4, "whiten": whiten, "seed": 0,
-                                                                   "max_fit_tweets": 200000}, {})
+        reducer, reduced = fit_reducer(embeddings, {"reduce": {"method": "pca"}, "pca": {
+            "n_components": 4, "whiten": whiten, "seed": 0, "max_fit_tweets": 200000}})
         expected = PCA(n_components=4, whiten=whiten, random_state=0).fit(embeddings).transform(embeddings)
         np.testing.assert_allclose(reduced, expected, atol=1e-4)
         save_reducer(tmp_path / "r.npz", reducer, ENCODER)
@@ -118,15 +118,24 @@ def test_umap_reducer_round_trips_exactly(tmp_path):
     assert np.array_equal(loaded.transform(new), reducer.transform(new))
 
 
+def test_smoothed_pca_reducer_round_trips_exactly(tmp_path):
+    embeddings = np.random.default_rng(0).normal(size=(80, 12)).astype(np.float32)
+    reducer, reduced = fit_reducer(embeddings, {**PARAMS, "reduce": {"method": "smoothed-pca"}})
+    save_reducer(tmp_path / "r.npz", reducer, ENCODER)
+    loaded, meta = load_reducer(tmp_path / "r.npz")
+    assert isinstance(loaded, SmoothedPcaReducer) and meta["method"] == "smoothed-pca" and loaded.steps == 2
+    new = np.random.default_rng(1).normal(size=(10, 12)).astype(np.float32)
+    assert np.array_equal(loaded.transform(new), reducer.transform(new))
+    assert reduced.shape == (80, 4)
+
+
 @pytest.fixture
 def models(tmp_path):
     """A complete, consistent models/ folder (PCA, 3 topics) on random data."""
     rng = np.random.default_rng(0)
     embeddings = rng.normal(size=(90, 12)).astype(np.float32)
     labels = np.repeat(np.arange(3), 30)
-    from tweet_topics.reduce import fit_reducer
-
-    reducer, reduced = fit_reducer(embeddings, "pca", PARAMS["pca"], PARAMS["umap"])
+    reducer, reduced = fit_reducer(embeddings, PARAMS)
     save_reducer(tmp_path / REDUCER, reducer, ENCODER)
     save_arrays(tmp_path / KMEANS, {"centers": rng.normal(size=(3, 4))}, {"kind": "kmeans"})
     save_classifier(tmp_path / CLASSIFIER, train_classifier(reduced, labels, 1.0, None, 200))

@@ -77,7 +77,8 @@ def test_build_context_holds_the_project_and_no_secret_or_data():
     context = set(build_context())
     for name in ("dvc.yaml", "dvc.lock", "params.yaml", "requirements.txt", "pyproject.toml", ".dvc/config",
                  "stages/featurize.py", "src/tweet_topics/router.py", ENTRYPOINT, "score/dvc.yaml",
-                 "labelled/dvc.yaml", "data/00_raw/.gitkeep"):
+                 "labelled/dvc.yaml", "data/00_raw/.gitkeep", "data/sample/twcs_sample.csv.xz",
+                 "data/labelled/clinc150/test.csv.xz"):
         assert name in context, name
     assert not any(name.startswith(("tests/", "bench/", ".github/")) for name in context)
     for name in (".dvc/config.local", ".s3_local/credentials.json", ".git/config", ".venv/bin/python",
@@ -132,9 +133,8 @@ def digests(root: Path, folder: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_entrypoint_runs_the_pipeline_pushes_it_and_routes_messages(tmp_path, twcs_sample, server):
-    app = image_copy(tmp_path / "app")
-    shutil.copy(twcs_sample, app / "data" / "00_raw" / "twcs.csv")  # what the data volume brings
+def test_entrypoint_runs_the_pipeline_pushes_it_and_routes_messages(tmp_path, server):
+    app = image_copy(tmp_path / "app")  # the image runs its embedded sample (the default ingest.source)
     params = yaml.safe_load((app / "params.yaml").read_text())
     params["ingest"]["max_inbound"] = 600
     params["kmeans"]["n_clusters"] = 6

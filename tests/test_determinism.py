@@ -18,8 +18,8 @@ def output_hashes(project) -> dict[str, str]:
     return hashes
 
 
-def test_two_clones_from_scratch_give_identical_output_hashes(tmp_path_factory, twcs_sample):
-    params = {"ingest": {"raw_path": str(twcs_sample), "max_inbound": 600}, "kmeans": {"n_clusters": 6},
+def test_two_clones_from_scratch_give_identical_output_hashes(tmp_path_factory):
+    params = {"ingest": {"max_inbound": 600}, "kmeans": {"n_clusters": 6},
               "sweep": {"k_values": [4, 6]}}
     runs = []
     for name in ("first", "second"):

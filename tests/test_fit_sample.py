@@ -1,4 +1,5 @@
-"""PCA and KMeans fitted on a fixed sample (max_fit_tweets) or in mini-batches, then applied to every row."""
+"""PCA, smoothing and KMeans fitted on a fixed sample (max_fit_tweets) or in mini-batches, then applied to every
+row."""
 
 import numpy as np
 import pytest
@@ -33,14 +34,15 @@ def test_fit_rows_is_a_fixed_sorted_sample_or_every_row():
 def test_pca_on_a_sample_is_the_pca_of_those_rows_applied_to_every_row(blobs, tmp_path):
     np.save(tmp_path / "embeddings.npy", blobs)
     embeddings = np.load(tmp_path / "embeddings.npy", mmap_mode="r")  # as the stage reads them
-    reducer, reduced = fit_reducer(embeddings, "pca", {**PCA_PARAMS, "max_fit_tweets": 150}, {})
+    reducer, reduced = fit_reducer(embeddings, {"reduce": {"method": "pca"},
+                                                "pca": {**PCA_PARAMS, "max_fit_tweets": 150}})
     sample = blobs[fit_rows(600, 150, seed=0)]
     expected = PCA(n_components=3, random_state=0).fit(sample)
     np.testing.assert_allclose(reducer.mean, expected.mean_, atol=1e-5)
     np.testing.assert_allclose(np.abs(reducer.components), np.abs(expected.components_), atol=1e-4)
     assert reduced.shape == (600, 3)
     np.testing.assert_array_equal(reduced, apply_reducer(reducer, blobs))
-    full, _ = fit_reducer(blobs, "pca", {**PCA_PARAMS, "max_fit_tweets": 600}, {})
+    full, _ = fit_reducer(blobs, {"reduce": {"method": "pca"}, "pca": {**PCA_PARAMS, "max_fit_tweets": 600}})
     assert not np.allclose(full.mean, reducer.mean)  # the sample was really a sample
 
 
@@ -60,3 +62,16 @@ def test_minibatch_kmeans_finds_the_same_partition_of_separated_blobs(blobs):
     assert adjusted_rand_score(truth, model.predict(blobs)) == 1.0
     again = fit_kmeans(blobs, 4, {**KMEANS_PARAMS, "algorithm": "minibatch", "max_fit_tweets": 600})
     np.testing.assert_array_equal(again.cluster_centers_, model.cluster_centers_)
+
+
+def test_smoothing_on_a_sample_keeps_the_fitted_rows_and_transforms_the_rest(blobs):
+    params = {"reduce": {"method": "smoothed-pca"}, "pca": {**PCA_PARAMS, "max_fit_tweets": 600},
+              "smoothing": {"n_neighbors": 10, "steps": 2, "seed": 3, "max_fit_tweets": 200}}
+    reducer, reduced = fit_reducer(blobs, params)
+    fitted = fit_rows(600, 200, seed=3)
+    assert np.array_equal(reducer.fitted_rows, fitted) and reducer.levels.shape == (2, 200, 12)
+    others = np.setdiff1d(np.arange(600), fitted)
+    np.testing.assert_array_equal(reduced[others], reducer.transform(blobs[others]))
+    # the four blobs stay four groups after smoothing
+    found = fit_kmeans(reduced, 4, {**KMEANS_PARAMS, "max_fit_tweets": 600}).predict(reduced)
+    assert adjusted_rand_score(np.arange(600) % 4, found) == 1.0

@@ -5,19 +5,16 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import CLINC150, REPO
 from tweet_topics.errors import UserError
 from tweet_topics.labelled_eval import read_labelled_csv
 
-CLINC = SHARED_DATA / "labelled" / "clinc150" / "test.csv"
 SCORES = ("accuracy", "nmi", "ari", "homogeneity", "completeness")
 
 
 @pytest.fixture(scope="module")
 def clinc_slice(tmp_path_factory):
-    if not CLINC.is_file():
-        pytest.skip(f"{CLINC} is absent")
-    frame = pd.read_csv(CLINC)
+    frame = pd.read_csv(CLINC150)
     labels = sorted(frame["label"].unique())[:5]
     path = tmp_path_factory.mktemp("clinc") / "slice.csv"
     frame[frame["label"].isin(labels)].to_csv(path, index=False)

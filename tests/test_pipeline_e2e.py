@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests import dvc_project
-from tests.conftest import SHARED_DATA
+from tests.conftest import CLINC150
 
 pytestmark = pytest.mark.slow
 MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
@@ -36,9 +36,10 @@ def stages_run(output: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, twcs_sample) -> Path:
+def project(tmp_path_factory) -> Path:
+    """A copy of the project on 3,000 tweets of its own embedded sample (the default ingest.source)."""
     return dvc_project.make_project(tmp_path_factory.mktemp("project"), {
-        "ingest": {"raw_path": str(twcs_sample), "max_inbound": 3000}, "sweep": {"k_values": SWEEP_K}})
+        "ingest": {"max_inbound": 3000}, "sweep": {"k_values": SWEEP_K}})
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +119,15 @@ def test_dvc_plots_render(project, first_repro):
     assert "k sweep" in html and "Topic sizes" in html
 
 
+@pytest.mark.parametrize("command", [["metrics", "show"], ["metrics", "diff", "HEAD~1"], ["plots", "show", "-o", "p"],
+                                     ["plots", "diff", "HEAD~1", "-o", "p"]])
+def test_metrics_and_plots_commands_print_no_warning(project, first_repro, command):
+    output = dvc(*command, cwd=project)
+    assert not re.search(r"(?i)failed to load|warning|^error", output, re.MULTILINE), output
+
+
 def test_optional_labelled_stage_scores_clusters_and_trained_topics(project, first_repro):
-    clinc = pd.read_csv(SHARED_DATA / "labelled" / "clinc150" / "test.csv")
+    clinc = pd.read_csv(CLINC150)
     clinc = clinc[clinc["label"].isin(sorted(clinc["label"].unique())[:6])]
     (project / "data" / "labelled").mkdir(parents=True, exist_ok=True)
     clinc.to_csv(project / "data" / "labelled" / "labelled.csv", index=False)  # the default labelled.path

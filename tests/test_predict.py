@@ -33,19 +33,20 @@ def models(tmp_path_factory, tweets):
     from sklearn.cluster import KMeans
 
     folder = tmp_path_factory.mktemp("models")
-    params = {"preprocess": {"language": "english"},
+    params = {"preprocess": {"language": "english", "handles": "keep"},
               "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu",
                             "backend": "torch"},
               "reduce": {"method": "pca"}, "pca": {"n_components": 10, "whiten": False, "seed": 0,
                                                                 "max_fit_tweets": 200000},
               "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
+              "smoothing": {"n_neighbors": 15, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
               "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3, "algorithm": "lloyd",
                          "max_fit_tweets": 200000},
               "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000}}
     encoder = load_encoder(MODEL, "cpu")
-    views = TweetCleaner(keywords=False)
+    views = TweetCleaner(keywords=False, handles="keep")
     embeddings = embed_texts(encoder, [views.embedding_view(text) for text in tweets["text"]], 64)
-    reducer, reduced = fit_reducer(embeddings, "pca", params["pca"], params["umap"])
+    reducer, reduced = fit_reducer(embeddings, params)
     kmeans = KMeans(N_TOPICS, random_state=42, n_init=3).fit(reduced)
     save_reducer(folder / REDUCER, reducer, describe_encoder(MODEL, encoder))
     save_arrays(folder / KMEANS, {"centers": kmeans.cluster_centers_}, {"kind": "kmeans"})

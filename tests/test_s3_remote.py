@@ -36,10 +36,10 @@ def origin(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pushed(tmp_path_factory, twcs_sample, server, origin) -> Path:
+def pushed(tmp_path_factory, server, origin) -> Path:
     """A small pipeline run (PCA, 400 tweets), committed, pushed to the git origin and to S3."""
     project = make_project(tmp_path_factory.mktemp("team") / "first", {
-        "ingest": {"raw_path": str(twcs_sample), "max_inbound": 400}, "reduce": {"method": "pca"},
+        "ingest": {"max_inbound": 400}, "reduce": {"method": "pca"},
         "pca": {"n_components": 10}, "kmeans": {"n_clusters": 6, "n_init": 2}, "sweep": {"k_values": [4, 6]}})
     point_remote_at(project, server.endpoint, server.keys)  # keys in .dvc/config.local, never committed
     dvc("repro", cwd=project)

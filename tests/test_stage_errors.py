@@ -84,7 +84,7 @@ def test_more_topics_than_tweets_stops_cluster_before_any_work(tmp_path, params)
 
 def test_an_empty_split_stops_ingest(tmp_path, params):
     (tmp_path / "raw.csv").write_text("tweet_id,author_id,inbound,created_at,text\n1,a,True,x,only one tweet\n")
-    params["ingest"]["raw_path"] = "raw.csv"
+    params["ingest"].update(source="file", raw_path="raw.csv")
     result = run_stage("ingest", tmp_path, params)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "split is empty (1 inbound tweets kept)" in result.stderr

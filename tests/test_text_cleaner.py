@@ -3,7 +3,6 @@ idempotence on the whole sample, Spanish stopwords, and the one-line error for m
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,23 +14,21 @@ from tweet_topics.text.cleaner import (
     load_emoticons,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "twcs_sample.csv"
 EMOTICONS = load_emoticons()
 ABBREVIATIONS = load_chat_abbreviations()
 
 
 @pytest.fixture(scope="module")
 def cleaner() -> TweetCleaner:
-    return TweetCleaner()
+    """Brand handles kept as words, as the rules below were written; the handle modes have their own tests."""
+    return TweetCleaner(handles="keep")
 
 
 @pytest.fixture(scope="module")
-def inbound_texts() -> list[str]:
-    if not SAMPLE.is_file():
-        pytest.skip(f"{SAMPLE} is absent: these tests read the shared twcs sample in place (see ../shared/data)")
+def inbound_texts(twcs_sample) -> list[str]:
     import pandas as pd
 
-    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False)
     texts = frame.loc[frame["inbound"] == "True", "text"].tolist()
     assert len(texts) == 20_820
     return texts
@@ -476,7 +473,7 @@ def test_real_tweets_are_verbatim_inbound_sample_rows(inbound_texts):
 
 def test_views_cleans_a_batch_like_one_text_at_a_time():
     raws = [raw for raw, _, _ in REAL_TWEETS]
-    embedding, keywords = TweetCleaner().views(raws + raws[:5])
+    embedding, keywords = TweetCleaner(handles="keep").views(raws + raws[:5])
     assert embedding == [e for _, e, _ in REAL_TWEETS] + [e for _, e, _ in REAL_TWEETS[:5]]
     assert keywords == [k for _, _, k in REAL_TWEETS] + [k for _, _, k in REAL_TWEETS[:5]]
 
@@ -668,11 +665,41 @@ def test_keyword_view_negations_numbers_and_lemmas(cleaner):
     assert cleaner.keyword_view("UPS uses iOS; hoping it installed") == "ups use ios hope install"
 
 
+# -- brand handles: metadata, not words for the embedding (issue #19) ------------------------------------------------
+@pytest.mark.parametrize(("raw", "leading", "dropped", "kept"), [
+    ("@SpotifyCares my playlist is gone", "my playlist is gone", "my playlist is gone",
+     "Spotify Cares my playlist is gone"),
+    (".@Delta @115712, my bag is lost at @JFKairport", "my bag is lost at JF Kairport", ". , my bag is lost at",
+     ". Delta , my bag is lost at JF Kairport"),
+    ("@AmazonHelp@115712 where is it", "where is it", "where is it", "Amazon Help where is it"),
+    ("@SpotifyCares", "", "", "Spotify Cares"),
+    ("I switched from @AppleMusic to @Spotify", "I switched from Apple Music to Spotify", "I switched from to",
+     "I switched from Apple Music to Spotify"),
+    ("@_@ what", "dizzy face what", "dizzy face what", "dizzy face what"),  # an emoticon, not a handle
+])
+def test_handle_modes(raw, leading, dropped, kept):
+    views = {mode: TweetCleaner(keywords=False, handles=mode).embedding_view(raw) for mode in ("leading", "all", "keep")}
+    assert views == {"leading": leading, "all": dropped, "keep": kept}
+
+
+def test_the_default_drops_the_addressing_handles_only():
+    assert TweetCleaner(keywords=False).handles == "leading"
+    with pytest.raises(ValueError, match="handles must be one of"):
+        TweetCleaner(keywords=False, handles="some")
+
+
+def test_brand_handle_words():
+    from tweet_topics.text.cleaner import handle_words
+
+    assert handle_words("SpotifyCares") == "Spotify Cares" and handle_words("@Uber_Support") == "Uber Support"
+
+
 # -- idempotence and agreement on the whole sample -------------------------------------------------------------------
-def test_both_views_are_idempotent_on_every_inbound_sample_tweet(inbound_texts):
-    embedding, keywords = TweetCleaner().views(inbound_texts)
+@pytest.mark.parametrize("handles", ["leading", "keep"])
+def test_both_views_are_idempotent_on_every_inbound_sample_tweet(inbound_texts, handles):
+    embedding, keywords = TweetCleaner(handles=handles).views(inbound_texts)
     assert len(embedding) == len(keywords) == len(inbound_texts)
-    again = TweetCleaner()  # nothing memoised from the first pass
+    again = TweetCleaner(handles=handles)  # nothing memoised from the first pass
     assert [e for e in embedding if again.embedding_view(e) != e] == []
     assert [k for k in keywords if again.keyword_view(k) != k] == []
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tweet_topics.quality import partition_quality, seed_stability
+from tweet_topics.quality import partition_quality
 from tweet_topics.topics import ctfidf_keywords, describe_topics, representative_indices, short_label
 
 TEXTS = ["refund card charge", "card declined refund", "card charge twice",
@@ -64,7 +64,7 @@ def test_describe_topics_examples_belong_to_their_topic():
         assert topic["top_brands"] == [{"brand": "Bank", "share": 1.0}]
 
 
-def test_quality_separated_blobs_score_well_and_are_stable():
+def test_quality_separated_blobs_score_well():
     rng = np.random.default_rng(1)
     features = np.vstack([rng.normal(center, 0.3, (50, 2)) for center in ([0, 5], [5, 0], [-5, -5])])
     labels = np.repeat([0, 1, 2], 50)
@@ -73,11 +73,9 @@ def test_quality_separated_blobs_score_well_and_are_stable():
     assert 0 < quality["davies_bouldin"] < 0.5
     assert quality["calinski_harabasz"] > 100
     assert quality["min_topic_share"] == quality["max_topic_share"] == pytest.approx(1 / 3, abs=1e-6)
-    assert seed_stability(features, 3, n_init=1, seeds=[0, 1, 2, 3, 4]) == 1.0
 
 
-def test_quality_of_noise_is_poor_and_unstable():
+def test_quality_of_noise_is_poor():
     features = np.random.default_rng(2).normal(size=(300, 5))
     labels = np.random.default_rng(3).integers(0, 4, 300)
     assert partition_quality(features, labels, 4, seed=0)["silhouette_cosine"] < 0.1
-    assert seed_stability(features, 8, n_init=1, seeds=[0, 1, 2, 3, 4]) < 0.9

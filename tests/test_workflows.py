@@ -99,14 +99,17 @@ def test_retrain_pulls_reruns_pushes_reports_builds_and_uploads_in_order():
     assert "env" not in step(job, "Set up")
 
 
-@pytest.mark.parametrize(("n_clusters", "log_level", "expected"), [
-    ("", "info", "repro"),
-    ("", "quiet", "repro -q"),
-    ("10", "info", "exp run -S kmeans.n_clusters=10"),
-    ("12", "verbose", "exp run -v -S kmeans.n_clusters=12"),
+@pytest.mark.parametrize(("n_clusters", "log_level", "raw_url", "expected"), [
+    ("", "info", "", "repro"),
+    ("", "quiet", "", "repro -q"),
+    ("10", "info", "", "exp run -S kmeans.n_clusters=10"),
+    ("12", "verbose", "", "exp run -v -S kmeans.n_clusters=12"),
+    ("", "info", "s3://b/x.csv", "exp run -S ingest.source=file -S ingest.raw_path=data/00_raw/twcs.csv"),
+    ("9", "info", "s3://b/x.csv",
+     "exp run -S ingest.source=file -S ingest.raw_path=data/00_raw/twcs.csv -S kmeans.n_clusters=9"),
 ])
-def test_retrain_step_runs_the_dvc_command_its_inputs_ask_for(tmp_path, n_clusters, log_level, expected):
-    result = run_retrain_step(tmp_path, n_clusters, log_level)
+def test_retrain_step_runs_the_dvc_command_its_inputs_ask_for(tmp_path, n_clusters, log_level, raw_url, expected):
+    result = run_retrain_step(tmp_path, n_clusters, log_level, raw_url)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dvc.args").read_text().strip() == expected
 
@@ -118,7 +121,7 @@ def test_retrain_step_refuses_an_n_clusters_that_is_not_a_number(tmp_path):
     assert not (tmp_path / "dvc.args").exists()
 
 
-def run_retrain_step(tmp_path: Path, n_clusters: str, log_level: str) -> subprocess.CompletedProcess:
+def run_retrain_step(tmp_path: Path, n_clusters: str, log_level: str, raw_url: str = "") -> subprocess.CompletedProcess:
     """The Retrain step's script, as the runner runs it (bash -e), with a `dvc` that records its arguments."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -126,7 +129,7 @@ def run_retrain_step(tmp_path: Path, n_clusters: str, log_level: str) -> subproc
     recorder.write_text(f'#!/bin/sh\necho "$*" > {tmp_path / "dvc.args"}\n')
     recorder.chmod(0o755)
     script = step(workflow("retrain.yml")["jobs"]["retrain"], "Retrain")["run"]
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "N_CLUSTERS": n_clusters, "LOG_LEVEL": log_level}
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "N_CLUSTERS": n_clusters, "LOG_LEVEL": log_level, "RAW_URL": raw_url}
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=env,
                           capture_output=True, text=True, timeout=30)
 

@@ -1,13 +1,18 @@
 """A user's CSV read as strings, whatever spreadsheet or export made it: a BOM, CRLF or stray CR characters, another
-delimiter, invalid UTF-8 bytes and lines with the wrong number of fields are handled; what cannot be read is a
-one-line UserError naming the file and the row."""
+delimiter, invalid UTF-8 bytes and lines with the wrong number of fields are handled, and a file compressed with
+xz, gzip or bzip2 (by its extension) is read as it streams; what cannot be read is a one-line UserError naming the
+file and the row."""
 
+import bz2
 import codecs
 import csv
+import gzip
 import io
+import lzma
 import re
 import threading
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -28,31 +33,56 @@ class CsvRows:
     invalid_utf8: bool = False  # some bytes were not UTF-8 and became U+FFFD
 
 
+# a compressed file is decompressed as it is read, so it never sits whole in memory or on disk
+DECOMPRESSORS = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
+# what a corrupt or truncated compressed file raises (gzip's and bzip2's errors are OSErrors)
+_DECOMPRESSION_ERRORS = (lzma.LZMAError, zlib.error, EOFError, OSError)
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """`path` opened for reading bytes, decompressed when its extension says xz, gzip or bzip2."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(path)
+    handle = path.open("rb")  # noqa: SIM115 (the caller closes it)
+    opener = DECOMPRESSORS.get(path.suffix.lower())
+    return opener(handle, "rb") if opener else handle
+
+
 def read_csv_rows(path: Path, missing_hint: str) -> CsvRows:
     try:
-        handle = Path(path).open("rb")  # noqa: SIM115 (closed by the `with handle` below)
+        handle = open_binary(path)
     except FileNotFoundError:
         raise UserError(f"{path}: file not found ({missing_hint})") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a folder, not a CSV file ({missing_hint})") from None
-    with handle:
-        text = CleanText(handle)
-        header = text.peek_first_line()
-        if header is None:
-            raise UserError(f"{path}: the file is empty ({missing_hint})")
-        delimiter = max(DELIMITERS, key=lambda d: (len(next(csv.reader([header], delimiter=d))), d == ","))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                frame = pd.read_csv(text, sep=delimiter, dtype=str, keep_default_na=False, on_bad_lines="warn",
-                                    engine="c")
-            except pd.errors.ParserError as error:
-                message = str(error).splitlines()[0]
-                opened = _OPEN_QUOTE.search(message)
-                if opened:
-                    raise UserError(f"{path}: row {opened.group(1)}: a quoted field never closes (broken quoting):"
-                                    " fix the quotes on that row") from None
-                raise UserError(f"{path}: not a readable CSV ({message})") from None
+    try:
+        with handle:
+            return _parse(path, handle, missing_hint)
+    except _DECOMPRESSION_ERRORS as error:
+        kind = Path(path).suffix.lstrip(".").lower()
+        raise UserError(f"{path}: not a readable {kind} file ({error}): give it whole, or the plain CSV"
+                        f" ({missing_hint})") from None
+
+
+def _parse(path: Path, handle: BinaryIO, missing_hint: str) -> CsvRows:
+    text = CleanText(handle)
+    header = text.peek_first_line()
+    if header is None:
+        raise UserError(f"{path}: the file is empty ({missing_hint})")
+    delimiter = max(DELIMITERS, key=lambda d: (len(next(csv.reader([header], delimiter=d))), d == ","))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(text, sep=delimiter, dtype=str, keep_default_na=False, on_bad_lines="warn",
+                                engine="c")
+        except pd.errors.ParserError as error:
+            message = str(error).splitlines()[0]
+            opened = _OPEN_QUOTE.search(message)
+            if opened:
+                raise UserError(f"{path}: row {opened.group(1)}: a quoted field never closes (broken quoting):"
+                                " fix the quotes on that row") from None
+            raise UserError(f"{path}: not a readable CSV ({message})") from None
     skipped = []
     for warning in caught:
         for line, reason in _SKIPPED_LINE.findall(str(warning.message)):

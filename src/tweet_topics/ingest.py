@@ -122,17 +122,38 @@ def assign_splits(tweet_ids: pd.Series, fractions: dict[str, float]) -> np.ndarr
     return np.asarray(SPLITS, dtype=object)[np.searchsorted(edges, position, side="right")]
 
 
-def download_twcs(handle: str, file_in_dataset: str, raw_path: Path) -> Path:
+SOURCES = ("sample", "file", "kaggle")
+
+
+def raw_file(params: dict, sample: Path) -> Path:
+    """The twcs-format file the ingest section of params.yaml names: the committed `sample`, the local file at
+    ingest.raw_path, or Kaggle's twcs.csv (downloaded by kagglehub, or its cached copy)."""
+    source = params["source"]
+    if source == "sample":
+        if not sample.is_file():
+            raise UserError(f"{sample} not found: restore it with `git checkout -- {sample}`, or set"
+                            " ingest.source to file or kaggle")
+        return sample
+    if source == "kaggle":
+        return download_twcs(params["kaggle_handle"], params["kaggle_file"])
+    raw_path = Path(params["raw_path"])
+    if not raw_path.is_file():
+        raise UserError(f"{raw_path} not found (ingest.source is file): put a twcs-format CSV there or point"
+                        " ingest.raw_path at one; or set ingest.source to sample (the committed excerpt) or kaggle")
+    return raw_path
+
+
+def download_twcs(handle: str, file_in_dataset: str) -> Path:
     """twcs.csv from Kaggle through kagglehub; offline or without credentials, a UserError saying what to do."""
-    import kagglehub  # imported here: it is slow to import and only needed when the file is missing
+    import kagglehub  # imported here: it is slow to import and only needed for the download
 
     try:
         root = Path(kagglehub.dataset_download(handle))
     except Exception as error:  # kagglehub raises requests, HTTP and auth errors alike
         raise UserError(
-            f"{raw_path} not found and the Kaggle download of '{handle}' failed ({type(error).__name__}):"
-            f" put twcs.csv at {raw_path}, set ingest.raw_path to a twcs-format CSV,"
-            " or set KAGGLE_USERNAME/KAGGLE_KEY and connect to the internet"
+            f"the Kaggle download of '{handle}' failed ({type(error).__name__}) (ingest.source is kaggle):"
+            " set KAGGLE_USERNAME/KAGGLE_KEY (or ~/.kaggle/kaggle.json) and connect to the internet, or download"
+            " twcs.csv yourself and set ingest.source: file with ingest.raw_path"
         ) from None
     path = root / file_in_dataset
     if not path.is_file():

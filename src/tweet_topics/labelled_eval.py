@@ -12,11 +12,11 @@ from tweet_topics.csv_input import read_string_csv
 from tweet_topics.embed import embed_texts, load_encoder
 from tweet_topics.errors import UserError
 from tweet_topics.labelled import agreement_scores, purity
-from tweet_topics.reduce import Reducer, apply_reducer, fit_reducer
+from tweet_topics.reduce import REDUCE_SECTIONS, Reducer, apply_reducer, fit_reducer
 from tweet_topics.text.cleaner import TweetCleaner
 
 # the params.yaml sections that decide how texts become clusters
-PIPELINE_SECTIONS = ("preprocess", "featurize", "reduce", "pca", "umap", "kmeans")
+PIPELINE_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans")
 
 
 def read_labelled_csv(path: Path) -> pd.DataFrame:
@@ -38,13 +38,14 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
     """
     texts, truth = frame["text"].tolist(), frame["label"].to_numpy()
     k = k or int(frame["label"].nunique())
-    embedding_view, keyword_view = TweetCleaner(params["preprocess"]["language"]).views(texts)
+    preprocess = params["preprocess"]
+    embedding_view, keyword_view = TweetCleaner(preprocess["language"], handles=preprocess["handles"]).views(texts)
     featurize = params["featurize"]
     encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
     view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
     embeddings = embed_texts(encoder, view, featurize["batch_size"])
 
-    _, reduced = fit_reducer(embeddings, params["reduce"]["method"], params["pca"], params["umap"])
+    _, reduced = fit_reducer(embeddings, params)
     kmeans = params["kmeans"]
     clusters = fit_kmeans(reduced, k, kmeans).predict(reduced)
     result = {

@@ -9,7 +9,7 @@ import numpy as np
 import tweet_topics
 from tweet_topics.artifacts import MISSING_HINT, file_sha256, read_json
 from tweet_topics.errors import UserError
-from tweet_topics.reduce import load_reducer
+from tweet_topics.reduce import REDUCE_SECTIONS, load_reducer
 from tweet_topics.topics import topic_names
 
 MANIFEST = "manifest.json"
@@ -20,7 +20,7 @@ TOPICS = "topics.json"
 ARTIFACTS = (REDUCER, KMEANS, CLASSIFIER, TOPICS)
 MANIFEST_FORMAT = 1
 # the params.yaml sections the trained models depend on, recorded in the manifest
-RECORDED_SECTIONS = ("preprocess", "featurize", "reduce", "pca", "umap", "kmeans", "train")
+RECORDED_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans", "train")
 
 
 def training_fingerprint(tweet_ids: np.ndarray, labels: np.ndarray) -> str:

@@ -27,6 +27,7 @@ _fraction_map: Check = (
 
 SCHEMA: dict[str, dict[str, Check]] = {
     "ingest": {
+        "source": ((str,), lambda v: v in ("sample", "file", "kaggle"), "'sample', 'file' or 'kaggle'"),
         "raw_path": _text,
         "kaggle_handle": _text,
         "kaggle_file": _text,
@@ -35,6 +36,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
     },
     "preprocess": {
         "language": _text,
+        "handles": ((str,), lambda v: v in ("leading", "all", "keep"), "'leading', 'all' or 'keep'"),
     },
     "featurize": {
         "model": _text,
@@ -47,7 +49,13 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "dtype": ((str,), lambda v: v in ("auto", "float32", "float16"), "'auto', 'float32' or 'float16'"),
     },
     "reduce": {
-        "method": ((str,), lambda v: v in ("pca", "umap"), "'pca' or 'umap'"),
+        "method": ((str,), lambda v: v in ("smoothed-pca", "pca", "umap"), "'smoothed-pca', 'pca' or 'umap'"),
+    },
+    "smoothing": {
+        "n_neighbors": ((int,), lambda v: v >= 1, "an integer >= 1"),
+        "steps": _positive_int,
+        "seed": _non_negative_int,
+        "max_fit_tweets": _positive_int,
     },
     "pca": {
         "n_components": _positive_int,
@@ -69,13 +77,16 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "algorithm": ((str,), lambda v: v in ("lloyd", "minibatch"), "'lloyd' or 'minibatch'"),
         "max_fit_tweets": _positive_int,
     },
+    "stability": {
+        "refits": ((int,), lambda v: v >= 2, "an integer >= 2"),
+        "noise": ((int, float), lambda v: v >= 0, "a number >= 0"),
+        "max_tweets": _positive_int,
+    },
     "sweep": {
         "k_values": ((list,), lambda v: len(v) > 0 and all(isinstance(k, int) and not isinstance(k, bool) and k >= 2
                                                             for k in v), "a non-empty list of integers >= 2"),
         "max_tweets": _positive_int,
         "seed": _non_negative_int,
-        "n_init": _positive_int,
-        "stability_seeds": ((int,), lambda v: v >= 2, "an integer >= 2"),
     },
     "labelled": {
         "path": _text,
@@ -105,6 +116,11 @@ def load_section(section: str, path: Path = PARAMS_FILE) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise UserError(f"{path}: section '{section}' is missing")
     return validate_section(section, values, path)
+
+
+def load_sections(*sections: str, path: Path = PARAMS_FILE) -> dict[str, dict[str, Any]]:
+    """Several validated sections, by name."""
+    return {section: load_section(section, path) for section in sections}
 
 
 def validate_section(section: str, values: dict[str, Any], path: Path = PARAMS_FILE) -> dict[str, Any]:

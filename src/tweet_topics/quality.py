@@ -1,11 +1,11 @@
-"""Is the partition any good? Separation, compactness, balance and stability of the KMeans topics."""
-
-from itertools import combinations
+"""Is the partition any good? Separation, compactness, balance, and end-to-end stability per k for the sweep."""
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+from tweet_topics.cluster import fit_kmeans
+from tweet_topics.stability import mean_pairwise_ari, refit_partitions
 
 SILHOUETTE_MAX_SAMPLE = 10_000
 
@@ -25,22 +25,16 @@ def partition_quality(features: np.ndarray, labels: np.ndarray, n_topics: int, s
     return {key: round(value, 6) for key, value in quality.items()}
 
 
-def seed_stability(features: np.ndarray, n_topics: int, n_init: int, seeds: list[int]) -> float:
-    """Mean adjusted Rand index between the partitions of KMeans fits that differ only in their seed."""
-    partitions = [KMeans(n_clusters=n_topics, random_state=seed, n_init=n_init).fit_predict(features)
-                  for seed in seeds]
-    return round(float(np.mean([adjusted_rand_score(a, b) for a, b in combinations(partitions, 2)])), 6)
-
-
-def k_sweep(features: np.ndarray, k_values: list[int], seed: int, n_init: int, stability_seeds: int) -> pd.DataFrame:
-    """One row per k: inertia, the partition-quality scores and seed stability, to choose kmeans.n_clusters."""
+def k_sweep(features: np.ndarray, spaces: list[np.ndarray], k_values: list[int], params: dict) -> pd.DataFrame:
+    """One row per k: inertia and the partition-quality scores of KMeans on `features` (the pipeline's reduced
+    space), and the end-to-end stability of the refits' topics in `spaces` (stability.refit_spaces)."""
     rows = []
     for k in k_values:
-        kmeans = KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(features)
+        kmeans = fit_kmeans(features, k, params["kmeans"])
         rows.append({
             "k": k,
             "inertia": round(float(kmeans.inertia_), 4),
-            **partition_quality(features, kmeans.labels_, k, seed),
-            "seed_stability_ari": seed_stability(features, k, n_init, [seed + i for i in range(stability_seeds)]),
+            **partition_quality(features, kmeans.predict(features), k, params["kmeans"]["seed"]),
+            "stability_ari": mean_pairwise_ari(refit_partitions(spaces, params, k)),
         })
     return pd.DataFrame(rows)

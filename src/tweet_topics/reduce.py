@@ -1,8 +1,10 @@
-"""The reduction before clustering: PCA (the seed's way) or UMAP, fitted on discovery and applied to every split.
+"""The reduction before clustering, fitted on discovery and applied to every split: neighbourhood smoothing then PCA
+(the default, smoothing.py), PCA alone (the seed's way) or UMAP.
 
-UMAP keeps the local neighbourhoods that KMeans needs and measured better on labelled intents (see README);
-PCA is linear, fast and needs no compilation, and stays available for the seed's behaviour. A fitted reducer is
-plain arrays (see artifacts.py), and the same object reduces the pipeline's splits and the messages of `predict`.
+The choice is measured (bench/stability_study.py): smoothing + PCA recovers labelled intents as well as UMAP and
+gives the same topics again under float-sized noise and other seeds, where UMAP's layout does not; PCA alone is
+stable but finds intents less well. A fitted reducer is plain arrays (see artifacts.py), and the same object
+reduces the pipeline's splits and the messages of `predict`.
 """
 
 from collections.abc import Iterator
@@ -15,10 +17,13 @@ from sklearn.decomposition import PCA
 
 from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.errors import UserError
+from tweet_topics.neighbours import NEIGHBOUR_BLOCK, normalise_rows
 from tweet_topics.sampling import fit_rows
-from tweet_topics.umap_projection import NEIGHBOUR_BLOCK, normalise_rows, project
+from tweet_topics.smoothing import SmoothedPcaReducer, fit_smoothed_pca
+from tweet_topics.umap_projection import project
 
-METHODS = ("pca", "umap")
+# the params.yaml sections a reduction reads
+REDUCE_SECTIONS = ("reduce", "pca", "umap", "smoothing")
 TRANSFORM_EPOCHS = 100  # umap-learn's choice for batches up to 10k, used here for every batch
 NEGATIVE_SAMPLE_RATE = 5  # umap-learn's defaults
 LEARNING_RATE = 1.0
@@ -74,23 +79,29 @@ class UmapReducer:
         return {"reference": self.reference, "layout": self.layout, "fitted_rows": self.fitted_rows}
 
 
-Reducer = PcaReducer | UmapReducer
+Reducer = PcaReducer | UmapReducer | SmoothedPcaReducer
 
 
-def fit_reducer(embeddings: np.ndarray, method: str, pca: dict, umap: dict) -> tuple[Reducer, np.ndarray]:
-    """A fitted reducer and the reduced `embeddings`; `pca` and `umap` are the params sections of the same name.
+def fit_reducer(embeddings: np.ndarray, params: dict) -> tuple[Reducer, np.ndarray]:
+    """A fitted reducer and the reduced `embeddings`; `params` holds the REDUCE_SECTIONS of params.yaml.
 
-    Either is fitted on a fixed sample of at most its max_fit_tweets rows, read from `embeddings` (a memory map is
-    fine) without loading the rest. With UMAP, the fitted rows keep their fitted coordinates and the rest are projected.
+    Each is fitted on a fixed sample of at most its max_fit_tweets rows, read from `embeddings` (a memory map is
+    fine) without loading the rest. With UMAP and smoothing, the fitted rows keep their fitted coordinates and the
+    rest are transformed.
     """
+    method = params["reduce"]["method"]
     if method == "pca":
-        reducer = _fit_pca(embeddings, pca)
+        reducer = _fit_pca(embeddings, params["pca"])
         return reducer, apply_reducer(reducer, embeddings)
-    reducer = _fit_umap(embeddings, umap)
+    if method == "smoothed-pca":
+        reducer, fitted_reduced = fit_smoothed_pca(embeddings, params["smoothing"], params["pca"])
+    else:
+        reducer = _fit_umap(embeddings, params["umap"])
+        fitted_reduced = reducer.layout
     reduced = np.empty((len(embeddings), reducer.n_components), dtype=np.float32)
     fitted = np.zeros(len(embeddings), dtype=bool)
     fitted[reducer.fitted_rows] = True
-    reduced[fitted] = reducer.layout
+    reduced[fitted] = fitted_reduced
     reduced[~fitted] = apply_reducer(reducer, embeddings, rows=np.flatnonzero(~fitted))
     return reducer, reduced
 
@@ -112,6 +123,8 @@ def save_reducer(path: Path, reducer: Reducer, embedding_model: dict) -> None:
     if isinstance(reducer, UmapReducer):
         meta.update(a=reducer.a, b=reducer.b, n_neighbors=reducer.n_neighbors, seed=reducer.seed,
                     settings=reducer.settings)
+    if isinstance(reducer, SmoothedPcaReducer):
+        meta.update(n_neighbors=reducer.n_neighbors)
     save_arrays(path, reducer.arrays(), meta)
 
 
@@ -120,6 +133,8 @@ def load_reducer(path: Path) -> tuple[Reducer, dict]:
     arrays, meta = load_arrays(path, "reducer")
     if meta["method"] == "pca":
         return PcaReducer(**arrays), meta
+    if meta["method"] == "smoothed-pca":
+        return SmoothedPcaReducer(**arrays, n_neighbors=meta["n_neighbors"]), meta
     return UmapReducer(**arrays, a=meta["a"], b=meta["b"], n_neighbors=meta["n_neighbors"], seed=meta["seed"],
                        settings=meta["settings"]), meta
 

@@ -45,7 +45,9 @@ class Router:
                 f" models were trained with ('{recorded['name']}', weights {recorded['fingerprint'][:12]}): pass"
                 " that model's folder with --model, or retrain with `dvc repro`")
         keywords = params["featurize"]["text_view"] == "keyword"  # WordNet only when the keyword view is embedded
-        self.cleaner = TweetCleaner(params["preprocess"]["language"], keywords=keywords)
+        # models trained before preprocess.handles existed kept every handle as words
+        self.cleaner = TweetCleaner(params["preprocess"]["language"], keywords=keywords,
+                                    handles=params["preprocess"].get("handles", "keep"))
         self.encoder = encoder
         return self
 

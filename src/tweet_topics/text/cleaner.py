@@ -13,8 +13,11 @@ Embedding view, in this order:
   3. URLs removed (see ``_URL_RE``); kaomoji with spaces inside (``( ͡° ͜ʖ ͡°)``) replaced from the emoticon lexicon;
   then on each whitespace-separated chunk (memoised: chunks repeat across tweets):
   4. twcs's ``__email__`` redaction becomes the word ``email``;
-  5. anonymised customer handles (``@115712``) removed, brand handles become the brand's name (``@AmazonHelp`` ->
-     ``Amazon Help``), hashtags become their words (``#NeverAgain`` -> ``Never Again``);
+  5. anonymised customer handles (``@115712``) removed; brand handles, by ``handles``: ``leading`` (the default)
+     drops the run of handles a tweet opens with (the account it is addressed to: metadata, the ``brand`` column,
+     not what the customer asks) and turns later ones into the brand's name (``@AmazonHelp`` -> ``Amazon Help``),
+     ``all`` drops every handle, ``keep`` names every one; hashtags become their words (``#NeverAgain`` ->
+     ``Never Again``);
   6. letters repeated 3+ times cut to 2 (``soooo`` -> ``soo``, ``goooood`` -> ``good``);
   7. emoticons, then chat abbreviations, replaced from the package's lexicons (``lexicons/*.tsv``);
   8. whitespace collapsed to single spaces.
@@ -86,6 +89,9 @@ _URL_RE = re.compile(r"(?:https?://|www\.)[!-~]+", re.IGNORECASE)
 # A run of glued handles ("@Delta@115712") is one match, so one pass leaves none behind (idempotence).
 _NAME = r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*"
 _HANDLE_RE = re.compile(rf"@(?<![A-Za-z0-9_@].){_NAME}(?:@{_NAME})*")
+# The handles a tweet opens with, glued or separated by spaces and punctuation (".@Delta @115712, my bag ...").
+_LEADING_HANDLES_RE = re.compile(rf"^[\s.,:;]*(?:@{_NAME}[\s.,:;]*)+")
+HANDLE_MODES = ("leading", "all", "keep")
 _HASHTAG_RE = re.compile(r"#(?<!#.)(\w*[^\W\d_]\w*)")  # "set#Help" too: no URL is left to break
 # Brand handles and hashtags are split into words (SpotifyCares -> Spotify Cares, GWRHelp -> GWR Help): the
 # encoder's WordPiece vocabulary knows "spotify" and "help" but cuts "spotifycares" at arbitrary pieces, and the
@@ -139,9 +145,18 @@ def _split_words(name: str) -> str:
     return _CAMEL_RE.sub(" ", name).strip()
 
 
-def _handle(match: re.Match[str]) -> str:
+def _handle_words(match: re.Match[str]) -> str:
     names = match.group()[1:].split("@")
     return "".join(" " if name.isdigit() else f" {_split_words(name)}" for name in names)
+
+
+def _handle_dropped(match: re.Match[str]) -> str:
+    return " "
+
+
+def handle_words(handle: str) -> str:
+    """A brand handle's words as the embedding view writes them ("SpotifyCares" -> "Spotify Cares")."""
+    return _split_words(handle.lstrip("@"))
 
 
 def _hashtag(match: re.Match[str]) -> str:
@@ -274,10 +289,14 @@ class TweetCleaner:
     _TEXT_MEMO_LIMIT = 100_000
     _CACHE_LIMIT = 300_000
 
-    def __init__(self, language: str = "english", keywords: bool = True) -> None:
+    def __init__(self, language: str = "english", keywords: bool = True, handles: str = "leading") -> None:
         """`keywords=False` builds the embedding view only, without NLTK data or WordNet's seconds of loading
-        (what `predict` needs)."""
+        (what `predict` needs); `handles` is one of HANDLE_MODES (see the module docstring, step 5)."""
+        if handles not in HANDLE_MODES:
+            raise ValueError(f"handles must be one of {HANDLE_MODES}, got {handles!r}")
         self.language = language
+        self.handles = handles
+        self._handle = _handle_dropped if handles == "all" else _handle_words
         self._negations = NEGATIONS.get(language, frozenset())
         self._english = language == "english"
         if keywords:
@@ -361,7 +380,14 @@ class TweetCleaner:
         return " ".join(words)
 
     def _whole_text_steps(self, text: object) -> str:
-        """Steps 1 to 3 (emoji before links: dropping a stray variation selector can complete "https://")."""
+        """Steps 1 to 3, and the leading handles of step 5 (emoji before links: dropping a stray variation selector
+        can complete "https://")."""
+        text = self._whole_text_characters(text)
+        if self.handles == "leading" and "@" in text:
+            text = _LEADING_HANDLES_RE.sub("", text)
+        return text
+
+    def _whole_text_characters(self, text: object) -> str:
         if type(text) is str and text.isascii() and text.isprintable() and "&" not in text:  # most tweets
             if "://" in text or "www." in text or "WWW." in text:
                 return _URL_RE.sub(" ", text)
@@ -407,7 +433,7 @@ class TweetCleaner:
         if "__email__" in chunk:
             chunk = chunk.replace("__email__", " email ")
         if "@" in chunk:
-            chunk = _HANDLE_RE.sub(_handle, chunk)
+            chunk = _HANDLE_RE.sub(self._handle, chunk)
         if "#" in chunk:
             chunk = _HASHTAG_RE.sub(_hashtag, chunk)
         chunk = _ELONGATION_RE.sub(_shorten, chunk)

@@ -1,0 +1,180 @@
+"""Which reduction + clustering gives topics that are stable (the same on any machine and for any seed) and still
+find human intents (issue #18)? One run gives the table in docs/PIPELINE.md ("Stable topics").
+
+For each configuration:
+- tweets: the discovery embeddings of a pipeline run (default: data/04_embeddings/discovery.npy) at k = 8.
+  End-to-end stability is tweet_topics.stability's: the mean ARI over the pairs of --refits refits, each on its
+  own Gaussian noise (sigma 1e-6) with every seed shifted. "vs unperturbed" is the mean ARI of those refits
+  against one fit on the exact embeddings with the base seeds: what a second machine would see. NMI(topic, brand)
+  is that unperturbed fit's against the addressed brand (data/03_preprocessed). Seconds are per fit.
+- CLINC150 (k = 150): ACC (Hungarian), NMI and ARI, mean over --seeds (every seed of the chain shifted).
+
+The pipeline's own methods (pca, umap, smoothed-pca) run through tweet_topics' code; two rejected ideas are
+prototyped here: a consensus of 5 UMAP layouts (KMeans on the concatenated one-hot topics) and spectral clustering
+of the kNN graph (20 eigenvectors of the normalised adjacency, rows normalised).
+
+    .venv/bin/python bench/stability_study.py [--only NAME ...] [--out bench/results/stability_study.json]
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.linalg import eigsh
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from tweet_topics.cluster import fit_kmeans
+from tweet_topics.labelled import agreement_scores
+from tweet_topics.neighbours import membership_strengths, neighbours_within, normalise_rows
+from tweet_topics.params import load_sections
+from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer, single_thread
+from tweet_topics.stability import perturbed, refit_params
+
+REPO = Path(__file__).resolve().parents[1]
+CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
+
+# name -> (method, overrides of params.yaml sections); methods: pipeline | consensus | spectral
+CONFIGS = {
+    "umap 5-d + KMeans (n_init 10): the previous default": ("pipeline", {"reduce": {"method": "umap"},
+                                                                         "kmeans": {"n_init": 10}}),
+    "PCA 50 + KMeans (n_init 10): the seed's way": ("pipeline", {"reduce": {"method": "pca"},
+                                                                 "kmeans": {"n_init": 10}}),
+    "PCA 50 + KMeans (n_init 100)": ("pipeline", {"reduce": {"method": "pca"}, "kmeans": {"n_init": 100}}),
+    "umap 5-d + KMeans (n_init 100)": ("pipeline", {"reduce": {"method": "umap"}, "kmeans": {"n_init": 100}}),
+    "consensus of 5 umap layouts": ("consensus", {"kmeans": {"n_init": 10}}),
+    "spectral, 20 eigenvectors of the kNN graph": ("spectral", {"kmeans": {"n_init": 100}}),
+    "smoothed-pca, 1 step (n_init 10)": ("pipeline", {"reduce": {"method": "smoothed-pca"},
+                                                      "smoothing": {"steps": 1}, "kmeans": {"n_init": 10}}),
+    "smoothed-pca, 1 step (n_init 100): the default": ("pipeline", {"reduce": {"method": "smoothed-pca"},
+                                                                    "smoothing": {"steps": 1},
+                                                                    "kmeans": {"n_init": 100}}),
+    "smoothed-pca, 2 steps (n_init 100)": ("pipeline", {"reduce": {"method": "smoothed-pca"},
+                                                        "smoothing": {"steps": 2}, "kmeans": {"n_init": 100}}),
+    "smoothed-pca, 1 step, 30 neighbours (n_init 100)": ("pipeline", {
+        "reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 30},
+        "kmeans": {"n_init": 100}}),
+    "smoothed-pca, 1 step, PCA 20 (n_init 100)": ("pipeline", {
+        "reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "pca": {"n_components": 20},
+        "kmeans": {"n_init": 100}}),
+}
+
+
+def configured(base: dict, overrides: dict) -> dict:
+    return {section: {**values, **overrides.get(section, {})} for section, values in base.items()}
+
+
+def topics(method: str, embeddings: np.ndarray, params: dict, k: int) -> np.ndarray:
+    """The topics of `embeddings` by one configuration, with the seeds in `params`."""
+    params = {**params, "kmeans": {**params["kmeans"], "max_fit_tweets": len(embeddings)}}
+    if method == "pipeline":
+        _, reduced = fit_reducer(embeddings, params)
+        return fit_kmeans(reduced, k, params["kmeans"]).predict(reduced)
+    if method == "consensus":
+        return consensus_topics(embeddings, params, k)
+    return spectral_topics(embeddings, params, k)
+
+
+def consensus_topics(embeddings: np.ndarray, params: dict, k: int, layouts: int = 5) -> np.ndarray:
+    one_hot = []
+    for layout in range(layouts):
+        shifted = {**params, "reduce": {"method": "umap"},
+                   "umap": {**params["umap"], "seed": params["umap"]["seed"] + layout},
+                   "kmeans": {**params["kmeans"], "seed": params["kmeans"]["seed"] + layout}}
+        labels = topics("pipeline", embeddings, shifted, k)
+        one_hot.append(np.eye(k, dtype=np.float32)[labels])
+    return fit_kmeans(np.hstack(one_hot), k, params["kmeans"]).predict(np.hstack(one_hot))
+
+
+def spectral_topics(embeddings: np.ndarray, params: dict, k: int, n_vectors: int = 20) -> np.ndarray:
+    unit = normalise_rows(embeddings)
+    indices, distances = neighbours_within(unit, 15)
+    n = len(unit)
+    directed = sparse.csr_matrix((membership_strengths(distances).ravel(), (np.repeat(np.arange(n), 15),
+                                                                             indices.ravel())), shape=(n, n))
+    graph = directed + directed.T - directed.multiply(directed.T)
+    scale = sparse.diags(1 / np.sqrt(np.asarray(graph.sum(axis=1)).ravel()))
+    start = np.random.default_rng(params["kmeans"]["seed"]).random(n)
+    with single_thread():
+        values, vectors = eigsh(scale @ graph @ scale, k=n_vectors + 1, which="LA", v0=start)
+    vectors = normalise_rows(vectors[:, np.argsort(-values)[1:]])
+    return KMeans(k, random_state=params["kmeans"]["seed"], n_init=params["kmeans"]["n_init"]).fit_predict(vectors)
+
+
+def tweet_scores(method: str, embeddings: np.ndarray, brands: np.ndarray, params: dict, refits: int) -> dict:
+    start = time.perf_counter()
+    exact = topics(method, embeddings, params, 8)
+    seconds = time.perf_counter() - start
+    noisy = [topics(method, perturbed(embeddings, 1e-6, refit), refit_params(params, refit), 8)
+             for refit in range(refits)]
+    return {"stability_ari": float(np.mean([adjusted_rand_score(a, b) for a, b in combinations(noisy, 2)])),
+            "ari_vs_unperturbed": float(np.mean([adjusted_rand_score(exact, labels) for labels in noisy])),
+            "nmi_topic_brand": float(normalized_mutual_info_score(brands, exact)),
+            "seconds_per_fit": round(seconds, 1)}
+
+
+def clinc_scores(method: str, embeddings: np.ndarray, truth: np.ndarray, params: dict, seeds: list[int]) -> dict:
+    runs = [agreement_scores(truth, topics(method, embeddings, refit_params(params, seed), 150)) for seed in seeds]
+    return {f"clinc_{name}": float(np.mean([run[name] for run in runs])) for name in ("accuracy", "nmi", "ari")}
+
+
+def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
+    from tweet_topics.embed import embed_texts, load_encoder
+    from tweet_topics.text.cleaner import TweetCleaner
+
+    frame = pd.read_csv(CLINC)
+    views = TweetCleaner(params["preprocess"]["language"], keywords=False,
+                         handles=params["preprocess"]["handles"]).views(frame["text"].tolist())[0]
+    featurize = params["featurize"]
+    encoder = load_encoder(featurize["model"], "cpu", featurize["backend"], "float32")
+    return embed_texts(encoder, views, featurize["batch_size"]), frame["label"].to_numpy()
+
+
+def table(results: dict) -> str:
+    lines = ["| configuration | stability (ARI) | vs unperturbed | NMI(topic, brand) | CLINC150 ACC | NMI | ARI "
+             "| s / fit |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['stability_ari']:.3f} | {r['ari_vs_unperturbed']:.3f} | "
+                     f"{r['nmi_topic_brand']:.3f} | {r['clinc_accuracy']:.3f} | {r['clinc_nmi']:.3f} | "
+                     f"{r['clinc_ari']:.3f} | {r['seconds_per_fit']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, default=REPO, help="a project whose data/ holds a pipeline run")
+    parser.add_argument("--only", nargs="+", help="configuration names to run (default: all)")
+    parser.add_argument("--refits", type=int, default=4)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "stability_study.json")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+
+    base = load_sections(*REDUCE_SECTIONS, "kmeans", "preprocess", "featurize", path=args.run / "params.yaml")
+    embeddings = np.load(args.run / "data" / "04_embeddings" / "discovery.npy")
+    brands = pd.read_parquet(args.run / "data" / "03_preprocessed" / "discovery.parquet", columns=["brand"])
+    clinc, truth = clinc_embeddings(base)
+    results = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    for name, (method, overrides) in CONFIGS.items():
+        if args.only and name not in args.only:
+            continue
+        params = configured(base, overrides)
+        print(f"{name} ...", file=sys.stderr, flush=True)
+        results[name] = {**tweet_scores(method, embeddings, brands["brand"].to_numpy(), params, args.refits),
+                         **clinc_scores(method, clinc, truth, params, args.seeds)}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    ordered = {name: results[name] for name in CONFIGS if name in results}
+    print(f"{len(embeddings)} discovery tweets of {args.run}, k = 8; CLINC150, k = 150, seeds {args.seeds}\n")
+    print(table(ordered))
+
+
+if __name__ == "__main__":
+    main()

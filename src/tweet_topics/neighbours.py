@@ -1,0 +1,77 @@
+"""Exact cosine neighbours among fitted reference embeddings, and UMAP's fuzzy weights for them: the graph that UMAP's
+projection and the neighbourhood smoothing both stand on. Exact (a matrix product per block of rows), so a point's
+neighbours do not depend on a random search or on the other points in its batch."""
+
+import numpy as np
+
+SMOOTH_K_TOLERANCE = 1e-5  # umap-learn's constants, so the neighbourhood scales match its fit
+MIN_K_DIST_SCALE = 1e-3
+BISECTION_STEPS = 64
+NEIGHBOUR_BLOCK = 1024  # rows per distance block: 1024 x 50k reference float32 is 200 MB
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def nearest_neighbours(points: np.ndarray, reference: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact cosine neighbours of each point among unit-length `reference` rows, nearest first."""
+    points = normalise_rows(points)
+    indices = np.empty((len(points), k), dtype=np.int64)
+    distances = np.empty((len(points), k), dtype=np.float32)
+    for start in range(0, len(points), NEIGHBOUR_BLOCK):
+        block = 1.0 - points[start:start + NEIGHBOUR_BLOCK] @ reference.T
+        nearest = np.argpartition(block, k - 1, axis=1)[:, :k]
+        nearest_distances = np.take_along_axis(block, nearest, axis=1)
+        order = np.lexsort((nearest, nearest_distances), axis=1)  # ties broken by index, so the order is stable
+        indices[start:start + len(block)] = np.take_along_axis(nearest, order, axis=1)
+        distances[start:start + len(block)] = np.maximum(np.take_along_axis(nearest_distances, order, axis=1), 0.0)
+    return indices, distances
+
+
+def membership_strengths(distances: np.ndarray) -> np.ndarray:
+    """UMAP's fuzzy edge weights exp(-d / sigma), sigma per point so the weights sum to log2(k) (rho = 0 when
+    transforming, as in umap-learn)."""
+    return edge_weights(distances, neighbourhood_scales(distances))
+
+
+def edge_weights(distances: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """exp(-d / sigma) per row's sigma; a distance of 0 (an identical point) weighs 1."""
+    distances = distances.astype(np.float64)
+    return np.where(distances > 0, np.exp(-distances / sigma[:, None]), 1.0)
+
+
+def neighbourhood_scales(distances: np.ndarray) -> np.ndarray:
+    """Each row's sigma: the scale at which its weights beyond the nearest sum to log2(k), found by bisection."""
+    distances = distances.astype(np.float64)
+    target = np.log2(distances.shape[1])
+    low = np.zeros(len(distances))
+    high = np.full(len(distances), np.inf)
+    sigma = np.ones(len(distances))
+    done = np.zeros(len(distances), dtype=bool)
+    tail = distances[:, 1:]
+    for _ in range(BISECTION_STEPS):
+        total = np.where(tail > 0, np.exp(-tail / sigma[:, None]), 1.0).sum(axis=1)
+        done |= np.abs(total - target) < SMOOTH_K_TOLERANCE
+        too_big = (total > target) & ~done
+        too_small = (total <= target) & ~done
+        high = np.where(too_big, sigma, high)
+        low = np.where(too_small, sigma, low)
+        sigma = np.where(too_big | (too_small & np.isfinite(high)), (low + high) / 2.0,
+                         np.where(too_small, sigma * 2.0, sigma))
+        if done.all():
+            break
+    return np.maximum(sigma, MIN_K_DIST_SCALE * distances.mean(axis=1))
+
+
+def neighbours_within(reference: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each reference row's k nearest other rows (itself left out; an identical twin stays), nearest first."""
+    indices, distances = nearest_neighbours(reference, reference, k + 1)
+    itself = indices == np.arange(len(reference))[:, None]
+    # drop the row itself where it was found, else the farthest of the k + 1
+    drop = np.where(itself.any(axis=1), itself.argmax(axis=1), k)
+    keep = np.ones_like(itself)
+    keep[np.arange(len(reference)), drop] = False
+    return indices[keep].reshape(-1, k), distances[keep].reshape(-1, k)
