@@ -41,29 +41,35 @@ from tweet_topics.stability import perturbed, refit_params
 REPO = Path(__file__).resolve().parents[1]
 CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
 
-# name -> (method, overrides of params.yaml sections); methods: pipeline | consensus | spectral
+# id -> (what the table calls it, method, overrides of params.yaml sections); methods: pipeline | consensus | spectral
 CONFIGS = {
-    "umap 5-d + KMeans (n_init 10): the previous default": ("pipeline", {"reduce": {"method": "umap"},
-                                                                         "kmeans": {"n_init": 10}}),
-    "PCA 50 + KMeans (n_init 10): the seed's way": ("pipeline", {"reduce": {"method": "pca"},
-                                                                 "kmeans": {"n_init": 10}}),
-    "PCA 50 + KMeans (n_init 100)": ("pipeline", {"reduce": {"method": "pca"}, "kmeans": {"n_init": 100}}),
-    "umap 5-d + KMeans (n_init 100)": ("pipeline", {"reduce": {"method": "umap"}, "kmeans": {"n_init": 100}}),
-    "consensus of 5 umap layouts": ("consensus", {"kmeans": {"n_init": 10}}),
-    "spectral, 20 eigenvectors of the kNN graph": ("spectral", {"kmeans": {"n_init": 100}}),
-    "smoothed-pca, 1 step (n_init 10)": ("pipeline", {"reduce": {"method": "smoothed-pca"},
-                                                      "smoothing": {"steps": 1}, "kmeans": {"n_init": 10}}),
-    "smoothed-pca, 1 step (n_init 100): the default": ("pipeline", {"reduce": {"method": "smoothed-pca"},
-                                                                    "smoothing": {"steps": 1},
-                                                                    "kmeans": {"n_init": 100}}),
-    "smoothed-pca, 2 steps (n_init 100)": ("pipeline", {"reduce": {"method": "smoothed-pca"},
-                                                        "smoothing": {"steps": 2}, "kmeans": {"n_init": 100}}),
-    "smoothed-pca, 1 step, 30 neighbours (n_init 100)": ("pipeline", {
-        "reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 30},
-        "kmeans": {"n_init": 100}}),
-    "smoothed-pca, 1 step, PCA 20 (n_init 100)": ("pipeline", {
-        "reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "pca": {"n_components": 20},
-        "kmeans": {"n_init": 100}}),
+    "umap": ("umap 5-d + KMeans (n_init 10): the previous default", "pipeline",
+             {"reduce": {"method": "umap"}, "kmeans": {"n_init": 10}}),
+    "pca": ("PCA 50 + KMeans (n_init 10): the seed's way", "pipeline",
+            {"reduce": {"method": "pca"}, "kmeans": {"n_init": 10}}),
+    "pca_n100": ("PCA 50 + KMeans (n_init 100)", "pipeline", {"reduce": {"method": "pca"}, "kmeans": {"n_init": 100}}),
+    "umap_n100": ("umap 5-d + KMeans (n_init 100)", "pipeline",
+                  {"reduce": {"method": "umap"}, "kmeans": {"n_init": 100}}),
+    "umap_consensus": ("consensus of 5 umap layouts", "consensus", {"kmeans": {"n_init": 10}}),
+    "spectral": ("spectral, 20 eigenvectors of the kNN graph", "spectral", {"kmeans": {"n_init": 100}}),
+    "smoothed_n10": ("smoothed-pca, 1 step (n_init 10)", "pipeline",
+                     {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "kmeans": {"n_init": 10}}),
+    "smoothed": ("smoothed-pca, 1 step (n_init 100): the default", "pipeline",
+                 {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "kmeans": {"n_init": 100}}),
+    "smoothed_2_steps": ("smoothed-pca, 2 steps (n_init 100)", "pipeline",
+                         {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 2}, "kmeans": {"n_init": 100}}),
+    "smoothed_30_neighbours": ("smoothed-pca, 1 step, 30 neighbours (n_init 100)", "pipeline",
+                               {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 30},
+                                "kmeans": {"n_init": 100}}),
+    "smoothed_50_neighbours": ("smoothed-pca, 1 step, 50 neighbours (n_init 100)", "pipeline",
+                               {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 50},
+                                "kmeans": {"n_init": 100}}),
+    "smoothed_30_neighbours_2_steps": ("smoothed-pca, 2 steps, 30 neighbours (n_init 100)", "pipeline",
+                                       {"reduce": {"method": "smoothed-pca"},
+                                        "smoothing": {"steps": 2, "n_neighbors": 30}, "kmeans": {"n_init": 100}}),
+    "smoothed_pca20": ("smoothed-pca, 1 step, PCA 20 (n_init 100)", "pipeline",
+                       {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "pca": {"n_components": 20},
+                        "kmeans": {"n_init": 100}}),
 }
 
 
@@ -130,8 +136,8 @@ def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
     from tweet_topics.text.cleaner import TweetCleaner
 
     frame = pd.read_csv(CLINC)
-    views = TweetCleaner(params["preprocess"]["language"], keywords=False,
-                         handles=params["preprocess"]["handles"]).views(frame["text"].tolist())[0]
+    cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False, handles=params["preprocess"]["handles"])
+    views = [cleaner.embedding_view(text) for text in frame["text"]]
     featurize = params["featurize"]
     encoder = load_encoder(featurize["model"], "cpu", featurize["backend"], "float32")
     return embed_texts(encoder, views, featurize["batch_size"]), frame["label"].to_numpy()
@@ -140,8 +146,8 @@ def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
 def table(results: dict) -> str:
     lines = ["| configuration | stability (ARI) | vs unperturbed | NMI(topic, brand) | CLINC150 ACC | NMI | ARI "
              "| s / fit |", "|---|---|---|---|---|---|---|---|"]
-    for name, r in results.items():
-        lines.append(f"| {name} | {r['stability_ari']:.3f} | {r['ari_vs_unperturbed']:.3f} | "
+    for r in results.values():
+        lines.append(f"| {r['name']} | {r['stability_ari']:.3f} | {r['ari_vs_unperturbed']:.3f} | "
                      f"{r['nmi_topic_brand']:.3f} | {r['clinc_accuracy']:.3f} | {r['clinc_nmi']:.3f} | "
                      f"{r['clinc_ari']:.3f} | {r['seconds_per_fit']:.1f} |")
     return "\n".join(lines)
@@ -150,7 +156,7 @@ def table(results: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=REPO, help="a project whose data/ holds a pipeline run")
-    parser.add_argument("--only", nargs="+", help="configuration names to run (default: all)")
+    parser.add_argument("--only", nargs="+", choices=CONFIGS, help="configuration ids to run (default: all)")
     parser.add_argument("--refits", type=int, default=4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "stability_study.json")
@@ -162,16 +168,17 @@ def main(argv: list[str] | None = None) -> None:
     brands = pd.read_parquet(args.run / "data" / "03_preprocessed" / "discovery.parquet", columns=["brand"])
     clinc, truth = clinc_embeddings(base)
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    for name, (method, overrides) in CONFIGS.items():
-        if args.only and name not in args.only:
+    for key, (name, method, overrides) in CONFIGS.items():
+        if args.only and key not in args.only:
             continue
         params = configured(base, overrides)
         print(f"{name} ...", file=sys.stderr, flush=True)
-        results[name] = {**tweet_scores(method, embeddings, brands["brand"].to_numpy(), params, args.refits),
-                         **clinc_scores(method, clinc, truth, params, args.seeds)}
+        results[key] = {"name": name,
+                        **tweet_scores(method, embeddings, brands["brand"].to_numpy(), params, args.refits),
+                        **clinc_scores(method, clinc, truth, params, args.seeds)}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    ordered = {name: results[name] for name in CONFIGS if name in results}
+    ordered = {key: results[key] for key in CONFIGS if key in results}
     print(f"{len(embeddings)} discovery tweets of {args.run}, k = 8; CLINC150, k = 150, seeds {args.seeds}\n")
     print(table(ordered))
 

@@ -71,16 +71,26 @@ def loaded_sections(script: Path) -> set[str]:
     return sections
 
 
-def param_keys(sections: set[str]) -> list[str]:
+def unread_keys(script: Path) -> set[str]:
+    """The keys a stage script declares it loads but never reads, in a top-level UNREAD_PARAMS tuple (the sweep
+    sets k itself, so kmeans.n_clusters must not rerun it)."""
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "UNREAD_PARAMS" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def param_keys(sections: set[str], unread: set[str] = frozenset()) -> list[str]:
     params = YAML(typ="safe").load((REPO / "params.yaml").read_text(encoding="utf-8"))
-    return [f"{section}.{key}" for section in params if section in sections for key in params[section]]
+    keys = [f"{section}.{key}" for section in params if section in sections for key in params[section]]
+    return [key for key in keys if key not in unread]
 
 
 def synced(stage: dict) -> tuple[list[str], list[str]]:
     """What a stage's deps and params should be: its data and other deps as they are, then its code."""
     script = REPO / stage["cmd"].split()[-1]
     data = [dep for dep in stage.get("deps", []) if not str(dep).endswith(".py")]
-    return data + code_deps(script), param_keys(loaded_sections(script))
+    return data + code_deps(script), param_keys(loaded_sections(script), unread_keys(script))
 
 
 def sync(check: bool) -> list[str]:

@@ -5,8 +5,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from sklearn.metrics import normalized_mutual_info_score
 
 from tweet_topics.atomic import atomic_dir, atomic_file, write_json
+from tweet_topics.breakdowns import topics_over_time, topics_per_brand, trending
 from tweet_topics.classify import load_classifier
 from tweet_topics.datasets import read_arrays, read_frames
 from tweet_topics.evaluate import confusion_rows, report, split_scores
@@ -18,11 +21,14 @@ from tweet_topics.report import (
     plot_confusion,
     plot_topic_map,
     plot_topic_sizes,
+    plot_topics_over_time,
+    plot_topics_per_brand,
     topic_map_table,
     topic_sizes_table,
 )
 from tweet_topics.stability import end_to_end_stability
 from tweet_topics.stage import run_stage
+from tweet_topics.topic_changes import changes_markdown
 from tweet_topics.topics import topic_names
 
 EMBEDDINGS_DIR = Path("data/04_embeddings")
@@ -30,6 +36,7 @@ REDUCED_DIR = Path("data/05_reduced")
 CLUSTERED_DIR = Path("data/06_clustered")
 MODEL_FILE = Path("models/classifier.npz")
 TOPICS_FILE = Path("models/topics.json")
+CHANGES_FILE = Path("metrics/topic_changes.json")
 METRICS_FILE = Path("metrics/metrics.json")
 CLASSIFICATION_REPORT_FILE = Path("metrics/classification_report.json")
 PLOTS_DIR = Path("metrics/plots")
@@ -44,6 +51,7 @@ def main() -> None:
     classifier = load_classifier(MODEL_FILE)
     topics = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))
     names = topic_names(topics)
+    topic_ids = np.array([topic["topic"] for topic in topics["topics"]])
     features = read_arrays(REDUCED_DIR)
     frames = read_frames(CLUSTERED_DIR)
 
@@ -53,12 +61,19 @@ def main() -> None:
         predictions[split] = probabilities[split].argmax(axis=1)
         metrics[split] = split_scores(frame["pseudo_label"].to_numpy(), predictions[split])
     discovery_labels = frames["discovery"]["pseudo_label"].to_numpy()
-    n_topics = kmeans["n_clusters"]
+    n_topics = len(names)  # after people's merges
     embeddings = read_arrays(EMBEDDINGS_DIR, lazy=True)["discovery"]
+    every = pd.concat(frames.values(), ignore_index=True)  # every tweet with its topic, for the breakdowns
+    shown = np.asarray(names, dtype=object)[every["pseudo_label"].to_numpy()]
+    branded = every["brand"].to_numpy() != ""
     metrics["clusters"] = {
         **partition_quality(features["discovery"], discovery_labels, n_topics, kmeans["seed"]),
-        "stability_ari": end_to_end_stability(embeddings, params, params["stability"], n_topics),
+        "stability_ari": end_to_end_stability(embeddings, params, params["stability"], kmeans["n_clusters"]),
+        # how much the topics follow the brand addressed (issue #19: intents, not brands)
+        "nmi_topic_brand": round(float(normalized_mutual_info_score(every["brand"][branded], shown[branded])), 6),
     }
+    per_brand = topics_per_brand(every["brand"].to_numpy(), shown)
+    over_time = topics_over_time(every["created_at"], shown)
     evaluation = frames["evaluation"]
     actual, predicted = evaluation["pseudo_label"].to_numpy(), predictions["evaluation"]
 
@@ -67,18 +82,25 @@ def main() -> None:
     sizes = topic_sizes_table(topics)
     points = topic_map_table(features["discovery"], discovery_labels, names, kmeans["seed"])
     confusion = confusion_rows(actual, predicted, evaluation["tweet_id"].to_numpy(), names, CONFUSION_MAX_ROWS)
-    for name, table in [("confusion_evaluation", confusion), ("topic_sizes", sizes), ("topic_map", points)]:
+    for name, table in [("confusion_evaluation", confusion), ("topic_sizes", sizes), ("topic_map", points),
+                        ("topics_per_brand", per_brand), ("topics_over_time", over_time)]:
         with atomic_file(PLOTS_DIR / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
     with atomic_dir(REPORT_DIR) as tmp:
-        figures = {"sizes": "topic_sizes.png", "map": "topic_map.png", "confusion": "confusion_matrix.png"}
+        figures = {"sizes": "topic_sizes.png", "map": "topic_map.png", "confusion": "confusion_matrix.png",
+                   "over_time": "topics_over_time.png", "per_brand": "topics_per_brand.png"}
         plot_topic_sizes(sizes, tmp / figures["sizes"])
         plot_topic_map(points, tmp / figures["map"])
         plot_confusion(actual, predicted, names, tmp / figures["confusion"])
-        (tmp / "report.md").write_text(markdown_report(topics, metrics, figures), encoding="utf-8")
+        plot_topics_over_time(over_time, tmp / figures["over_time"])
+        plot_topics_per_brand(per_brand, tmp / figures["per_brand"])
+        changes = changes_markdown(json.loads(CHANGES_FILE.read_text(encoding="utf-8")), topics)
+        (tmp / "report.md").write_text(markdown_report(topics, metrics, figures, changes, per_brand,
+                                                       trending(over_time)), encoding="utf-8")
         # every evaluation tweet, to read the disagreements (and what `predict` must reproduce exactly)
         evaluation[["tweet_id", "text"]].assign(
-            pseudo_label=actual, topic_id=predicted, topic_label=np.asarray(names, dtype=object)[predicted],
+            pseudo_label=topic_ids[actual], topic_id=topic_ids[predicted],
+            topic_label=np.asarray(names, dtype=object)[predicted],
             probability=probabilities["evaluation"].max(axis=1),
         ).to_csv(tmp / PREDICTIONS_FILE, index=False)
 

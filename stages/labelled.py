@@ -16,7 +16,8 @@ def main() -> None:
     labelled = load_section("labelled")
     params = load_sections(*PIPELINE_SECTIONS)
     trained = Router.load(MODELS_DIR)
-    result = labelled_evaluation(read_labelled_csv(Path(labelled["path"])), params, labelled["k"] or None, trained)
+    result = labelled_evaluation(read_labelled_csv(Path(labelled["path"])), params, labelled["k"] or None, trained,
+                                 labelled["seeds"])
     write_json(OUT_FILE, result)
 
 

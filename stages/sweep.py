@@ -18,10 +18,12 @@ from tweet_topics.stage import run_stage
 EMBEDDINGS_DIR = Path("data/04_embeddings")
 REDUCED_DIR = Path("data/05_reduced")
 SWEEP_FILE = Path("metrics/plots/k_sweep.csv")
+UNREAD_PARAMS = ("kmeans.n_clusters",)  # the sweep sets k itself: a new kmeans.n_clusters must not rerun it
 
 
 def main() -> None:
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability")
+    del params["kmeans"]["n_clusters"]
     sweep = load_section("sweep")
     features = read_arrays(REDUCED_DIR, lazy=True)["discovery"]
     # a fixed sample: the sweep compares k, it need not see every tweet

@@ -12,10 +12,10 @@ from sklearn.linear_model import LogisticRegression
 from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.classify import load_classifier, save_classifier, train_classifier
 from tweet_topics.errors import UserError
-from tweet_topics.manifest import CLASSIFIER, KMEANS, MANIFEST, REDUCER, TOPICS, build_manifest, read_manifest
+from tweet_topics.manifest import CLASSIFIER, MANIFEST, REDUCER, TOPICS, build_manifest, read_manifest
 from tweet_topics.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
-from tweet_topics.smoothing import SmoothedPcaReducer
 from tweet_topics.router import Router
+from tweet_topics.smoothing import SmoothedPcaReducer
 
 PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
           "featurize": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding",
@@ -137,7 +137,6 @@ def models(tmp_path):
     labels = np.repeat(np.arange(3), 30)
     reducer, reduced = fit_reducer(embeddings, PARAMS)
     save_reducer(tmp_path / REDUCER, reducer, ENCODER)
-    save_arrays(tmp_path / KMEANS, {"centers": rng.normal(size=(3, 4))}, {"kind": "kmeans"})
     save_classifier(tmp_path / CLASSIFIER, train_classifier(reduced, labels, 1.0, None, 200))
     topics = {"n_topics": 3, "topics": [{"topic": i, "label": f"word{i} / other"} for i in range(3)]}
     (tmp_path / TOPICS).write_text(json.dumps(topics))
@@ -153,15 +152,16 @@ def test_manifest_records_model_params_labels_and_data(models):
     assert manifest["params"]["kmeans"]["n_clusters"] == 3
     assert manifest["labels"] == ["0: word0 / other", "1: word1 / other", "2: word2 / other"]
     assert manifest["training_data"]["discovery_tweets"] == 90 and len(manifest["training_data"]["fingerprint"]) == 64
-    assert set(manifest["artifacts"]) == {REDUCER, KMEANS, CLASSIFIER, TOPICS}
+    assert set(manifest["artifacts"]) == {REDUCER, CLASSIFIER, TOPICS}
     assert manifest["package_version"]
     router = Router.load(models)
     assert router.classify(np.zeros((2, 4))).shape == (2, 3)
 
 
 def test_an_artifact_from_another_run_is_refused(models):
-    save_arrays(models / KMEANS, {"centers": np.zeros((3, 4))}, {"kind": "kmeans"})
-    with pytest.raises(UserError, match=r"kmeans\.npz is not the file .*manifest\.json was trained with"):
+    save_classifier(models / CLASSIFIER, train_classifier(np.eye(4)[[0, 1, 2, 3, 0, 1]], np.array([0, 1, 2] * 2),
+                                                         1.0, None, 200))
+    with pytest.raises(UserError, match=r"classifier\.npz is not the file .*manifest\.json was trained with"):
         Router.load(models)
 
 

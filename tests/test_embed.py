@@ -157,10 +157,10 @@ def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet
                  "device": "auto", "backend": "torch"}
     manifest = {"embedding_model": describe_encoder(featurize["model"], encoder),
                 "params": {"preprocess": {"language": "english"}, "featurize": {**featurize, "dtype": "float16"}}}
-    router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("cpu")
+    router = Router(manifest, reducer=None, classifier=None, labels=[], topic_ids=[]).with_encoder("cpu")
     assert next(router.encoder.parameters()).dtype == torch.float16
     del manifest["params"]["featurize"]["dtype"]  # trained before featurize.dtype existed: float32
-    router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("cpu")
+    router = Router(manifest, reducer=None, classifier=None, labels=[], topic_ids=[]).with_encoder("cpu")
     assert next(router.encoder.parameters()).dtype == torch.float32
 
 

@@ -84,6 +84,6 @@ def test_predict_embeds_with_the_backend_its_models_were_trained_with(int8, int8
                 "params": {"preprocess": {"language": "english"},
                            "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 16,
                                          "device": "auto", "backend": "onnx-int8"}}}
-    router = Router(manifest, reducer=None, classifier=None, labels=[]).with_encoder("auto")
+    router = Router(manifest, reducer=None, classifier=None, labels=[], topic_ids=[]).with_encoder("auto")
     assert isinstance(router.encoder, OnnxInt8Encoder)
     assert np.array_equal(embed_texts(router.encoder, tweets[:20], batch_size=16), int8_vectors[:20])

@@ -16,6 +16,7 @@ import yaml
 
 from tests import dvc_project
 from tests.conftest import CLINC150
+from tweet_topics.topics import NO_WORDS
 
 pytestmark = pytest.mark.slow
 MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
@@ -61,7 +62,7 @@ def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
             assert 0 <= scores[name] <= 1, (split, name)
     assert metrics["evaluation"]["macro_f1"] >= 0.85
     assert sum(scores["n_tweets"] for scores in splits.values()) == 3000
-    for name in ["models/reducer.npz", "metrics/plots/k_sweep.csv", "models/kmeans.npz",
+    for name in ["models/reducer.npz", "metrics/plots/k_sweep.csv", "metrics/topic_changes.json",
                  "models/classifier.npz", "models/manifest.json", "reports/evaluation_predictions.csv",
                  "metrics/classification_report.json", "metrics/plots/confusion_evaluation.csv",
                  "metrics/plots/topic_sizes.csv", "metrics/plots/topic_map.csv", "models/topics.json",
@@ -80,13 +81,15 @@ def test_second_repro_runs_no_stage(project, first_repro):
 def test_topics_have_keywords_examples_and_labels_from_their_cluster(project, first_repro):
     topics = json.loads((project / "models" / "topics.json").read_text())
     discovery = pd.read_parquet(project / "data" / "06_clustered" / "discovery.parquet")
-    topic_of = dict(zip(discovery["tweet_id"], discovery["pseudo_label"], strict=True))
+    topic_of = dict(zip(discovery["tweet_id"], discovery["topic_id"], strict=True))
     text_of = dict(zip(discovery["tweet_id"], discovery["text"], strict=True))
     assert topics["n_topics"] == 8 and len(topics["topics"]) == 8
-    for topic in topics["topics"]:
-        assert topic["label"] and topic["label"] != "(no keywords)"
+    worded = [topic for topic in topics["topics"] if topic["label"] != NO_WORDS]
+    assert len(worded) >= 7  # at most one topic of tweets with no words (a link or an image and nothing else)
+    for topic in worded:
         assert len(topic["keywords"]) == 10
         assert len(topic["examples"]) == 5
+    for topic in topics["topics"]:
         for example in topic["examples"]:
             assert topic_of[example["tweet_id"]] == topic["topic"]
             assert text_of[example["tweet_id"]] == example["text"]
@@ -103,14 +106,14 @@ def test_cluster_quality_metrics_are_in_range(project, first_repro):
     assert -1 <= clusters["silhouette_cosine"] <= 1
     assert clusters["davies_bouldin"] > 0 and clusters["calinski_harabasz"] > 0
     assert 0 < clusters["min_topic_share"] <= 1 / 8 <= clusters["max_topic_share"] < 1
-    assert -1 <= clusters["seed_stability_ari"] <= 1
+    assert -1 <= clusters["stability_ari"] <= 1
 
 
 def test_sweep_has_one_row_per_k(project, first_repro):
     sweep = pd.read_csv(project / "metrics" / "plots" / "k_sweep.csv")
     assert sweep["k"].tolist() == SWEEP_K
     assert sweep["inertia"].is_monotonic_decreasing
-    assert sweep[["silhouette_cosine", "seed_stability_ari"]].abs().le(1).all().all()
+    assert sweep[["silhouette_cosine", "stability_ari"]].abs().le(1).all().all()
 
 
 def test_dvc_plots_render(project, first_repro):
@@ -212,6 +215,40 @@ def test_a_stage_killed_mid_write_leaves_no_partial_output_and_the_next_repro_su
     finally:  # back to the committed run: params, lock and featurize's timings file, then the outputs
         # from HEAD: DVC autostages the lock and the timings, so the index holds the killed test's versions
         run(["git", "checkout", "HEAD", "--", "params.yaml", "dvc.lock", "metrics/timings/featurize.json"], project)
+        dvc("checkout", cwd=project)
+        assert "up to date" in dvc("status", "dvc.yaml", cwd=project)
+
+
+def test_accepted_topics_keep_their_ids_and_names_through_a_retrain(project, first_repro, tmp_path):
+    """Accept the topics, name the largest, fold another into it, retrain with another KMeans seed: the same tweets
+    keep the same topic ids, the name stays with its topic, the merge applies, and predict and the report use it."""
+    run([sys.executable, "-m", "tweet_topics", "topics", "accept"], project)
+    topics = json.loads((project / "models" / "topics.json").read_text())["topics"]
+    largest, other = sorted(topics, key=lambda topic: -topic["size"])[:2]
+    (project / "topics" / "names.yaml").write_text(
+        f"names:\n  {largest['topic']}: Our biggest topic\nmerge:\n  - [{largest['topic']}, {other['topic']}]\n")
+    before = pd.read_parquet(project / "data" / "06_clustered" / "discovery.parquet", columns=["topic_id"])
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["kmeans"]["seed"] = 7
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        assert "cluster" in stages_run(dvc("repro", cwd=project))
+        after = pd.read_parquet(project / "data" / "06_clustered" / "discovery.parquet", columns=["topic_id"])
+        merged = before["topic_id"].replace({other["topic"]: largest["topic"]})
+        assert (merged == after["topic_id"]).mean() >= 0.9  # the same tweets under the same ids
+        retrained = json.loads((project / "models" / "topics.json").read_text())["topics"]
+        named = next(topic for topic in retrained if topic["topic"] == largest["topic"])
+        assert named["name"] == "Our biggest topic" and named["merged_from"] == [other["topic"]]
+        assert other["topic"] not in {topic["topic"] for topic in retrained}
+        assert f"{largest['topic']}: Our biggest topic" in (project / "reports" / "report.md").read_text()
+        changes = json.loads((project / "metrics" / "topic_changes.json").read_text())
+        assert changes["merges_applied"] == [[largest["topic"], other["topic"]]]
+        (tmp_path / "in.txt").write_text(named["examples"][0]["text"] + "\n")
+        routed = run([sys.executable, "-m", "tweet_topics", "predict", str(tmp_path / "in.txt"), "-q"], project)
+        assert "Our biggest topic" in routed
+    finally:  # back to the committed run
+        run(["git", "checkout", "HEAD", "--", "params.yaml", "dvc.lock", "topics", "metrics"], project)
+        run(["git", "clean", "-fdq", "topics"], project)
         dvc("checkout", cwd=project)
         assert "up to date" in dvc("status", "dvc.yaml", cwd=project)
 

@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import minilm_with_one_tensor_changed
-from tweet_topics.artifacts import save_arrays
 from tweet_topics.classify import save_classifier, train_classifier
 from tweet_topics.cli import main
 from tweet_topics.embed import describe_encoder, embed_texts, load_encoder, resolve_model
-from tweet_topics.manifest import CLASSIFIER, KMEANS, MANIFEST, REDUCER, TOPICS, build_manifest
+from tweet_topics.manifest import CLASSIFIER, MANIFEST, REDUCER, TOPICS, build_manifest
 from tweet_topics.predict import N_ALTERNATIVES, read_batches
 from tweet_topics.reduce import fit_reducer, save_reducer
 from tweet_topics.text.cleaner import TweetCleaner
@@ -49,7 +48,6 @@ def models(tmp_path_factory, tweets):
     reducer, reduced = fit_reducer(embeddings, params)
     kmeans = KMeans(N_TOPICS, random_state=42, n_init=3).fit(reduced)
     save_reducer(folder / REDUCER, reducer, describe_encoder(MODEL, encoder))
-    save_arrays(folder / KMEANS, {"centers": kmeans.cluster_centers_}, {"kind": "kmeans"})
     save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, 100.0, "balanced", 1000))
     topics = {"n_topics": N_TOPICS, "topics": [{"topic": i, "label": f"topic {i}"} for i in range(N_TOPICS)]}
     (folder / TOPICS).write_text(json.dumps(topics))

@@ -678,7 +678,8 @@ def test_keyword_view_negations_numbers_and_lemmas(cleaner):
     ("@_@ what", "dizzy face what", "dizzy face what", "dizzy face what"),  # an emoticon, not a handle
 ])
 def test_handle_modes(raw, leading, dropped, kept):
-    views = {mode: TweetCleaner(keywords=False, handles=mode).embedding_view(raw) for mode in ("leading", "all", "keep")}
+    views = {mode: TweetCleaner(keywords=False, handles=mode).embedding_view(raw)
+             for mode in ("leading", "all", "keep")}
     assert views == {"leading": leading, "all": dropped, "keep": kept}
 
 

@@ -32,33 +32,42 @@ def test_ctfidf_with_no_words_gives_empty_keywords():
 @pytest.mark.parametrize(("keywords", "label"), [
     (["gift card", "card", "refund", "balance"], "gift card / refund / balance"),
     (["password"], "password"),
-    ([], "(no keywords)"),
+    ([], "(no words: links, images or handles only)"),
 ])
 def test_short_label(keywords, label):
     assert short_label(keywords) == label
 
 
-def test_representatives_are_members_nearest_their_centroid():
-    features = np.array([[0.0], [0.1], [5.0], [10.0], [10.2], [9.0]])
-    labels = np.array([0, 0, 0, 1, 1, 1])
-    chosen = representative_indices(features, labels, np.array([[0.0], [10.0]]), n_examples=2)
-    assert chosen[0].tolist() == [0, 1] and chosen[1].tolist() == [3, 4]
+def test_representatives_are_the_most_typical_members_with_something_to_say():
+    scores = np.array([0.9, 0.8, 0.95, 0.7, 0.99, 0.6, 0.5])
+    labels = np.array([0, 0, 0, 1, 1, 1, 1])
+    keyword_texts = ["card declined twice", "refund not arrived yet", "card declined twice",  # a repeat
+                     "app crash every start", "", "login fails after update", "password reset mail missing"]
+    chosen = representative_indices(scores, labels, keyword_texts, 2, n_examples=2)
+    assert chosen == [[2, 1], [3, 5]]  # row 0 repeats row 2's words, row 4 has none
+
+
+def test_typicality_is_the_cosine_to_the_own_topic_mean():
+    from tweet_topics.topics import typicality
+
+    embeddings = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    means = np.array([[1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_allclose(typicality(embeddings, np.array([0, 1, 1]), means), [1.0, 1.0, 2 ** -0.5])
 
 
 def test_describe_topics_examples_belong_to_their_topic():
     rng = np.random.default_rng(0)
-    features = np.vstack([rng.normal(0, 1, (20, 3)), rng.normal(8, 1, (20, 3))])
+    typical = rng.random(40)
     labels = np.repeat([0, 1], 20)
-    centroids = np.array([features[:20].mean(0), features[20:].mean(0)])
     texts = [f"tweet {i}" for i in range(40)]
-    keyword_texts = ["card refund"] * 20 + ["password login"] * 20
+    keyword_texts = [f"card refund number {i}" for i in range(20)] + [f"password login number {i}" for i in range(20)]
     topics = describe_topics(keyword_texts, texts, np.arange(100, 140), np.array(["Bank"] * 40), frozenset(),
-                             features, labels, centroids)
-    assert topics["n_topics"] == 2
-    for topic in topics["topics"]:
+                             typical, labels, 2)
+    assert len(topics) == 2
+    for index, topic in enumerate(topics):
         assert topic["keywords"] and topic["label"] and len(topic["examples"]) == 5
         for example in topic["examples"]:
-            assert labels[example["tweet_id"] - 100] == topic["topic"]
+            assert labels[example["tweet_id"] - 100] == index
             assert example["text"] == texts[example["tweet_id"] - 100]
         assert topic["size"] == 20 and topic["share"] == 0.5
         assert topic["top_brands"] == [{"brand": "Bank", "share": 1.0}]

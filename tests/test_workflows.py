@@ -99,6 +99,15 @@ def test_retrain_pulls_reruns_pushes_reports_builds_and_uploads_in_order():
     assert "env" not in step(job, "Set up")
 
 
+def test_retrain_lists_the_topic_changes_in_the_pull_request():
+    job = workflow("retrain.yml")["jobs"]["retrain"]
+    names = [entry.get("name") for entry in job["steps"]]
+    changes = names.index("Topic changes into the job summary (and so into the pull request)")
+    assert changes < names.index("Propose the retrained pipeline as a pull request")
+    assert "tweet-topics topics changes" in job["steps"][changes]["run"]
+    assert '--body-file "$GITHUB_STEP_SUMMARY"' in step(job, "Propose the retrained pipeline as a pull request")["run"]
+
+
 @pytest.mark.parametrize(("n_clusters", "log_level", "raw_url", "expected"), [
     ("", "info", "", "repro"),
     ("", "quiet", "", "repro -q"),

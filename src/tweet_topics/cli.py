@@ -38,12 +38,29 @@ def labelled_command(args: argparse.Namespace) -> None:
     if args.k is not None and args.k < 2:
         raise UserError(f"--k is {args.k}; it must be at least 2 (or leave it out: k = the number of labels)")
     trained = Router.load(args.models) if (args.models / MANIFEST).is_file() else None
-    result = labelled_evaluation(read_labelled_csv(args.csv), params, args.k, trained)
+    if args.seeds < 1:
+        raise UserError(f"--seeds is {args.seeds}; it must be at least 1")
+    result = labelled_evaluation(read_labelled_csv(args.csv), params, args.k, trained, args.seeds)
     write_json(args.output, result)
     scores = ", ".join(f"{name} {result[name]:.3f}" for name in ("accuracy", "nmi", "ari", "homogeneity",
                                                                    "completeness"))
     print(f"{args.csv}: {result['n_texts']} texts, {result['n_labels']} labels, k={result['k']}: {scores}"
           f" -> {args.output}")
+
+
+def topics_accept_command(args: argparse.Namespace) -> None:
+    from tweet_topics.topic_model import accept
+
+    reference = accept(args.models / "topics.json", args.reference)
+    print(f"accepted {len(reference['topics'])} topics into {args.reference}: commit it, and the next retrain keeps"
+          " their ids and names")
+
+
+def topics_changes_command(args: argparse.Namespace) -> None:
+    from tweet_topics.artifacts import read_json
+    from tweet_topics.topic_changes import changes_markdown
+
+    print(changes_markdown(read_json(args.changes), read_json(args.models / "topics.json")))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,11 +90,26 @@ def parser() -> argparse.ArgumentParser:
         "labelled", help="cluster a labelled CSV (text,label) the pipeline's way and score it against the labels")
     labelled.add_argument("csv", type=Path, help="CSV with the columns text,label")
     labelled.add_argument("--k", type=int, default=None, help="number of clusters (default: number of labels)")
+    labelled.add_argument("--seeds", type=int, default=1,
+                          help="runs with shifted seeds; the scores are their mean (default: 1)")
     labelled.add_argument("-o", "--output", type=Path, default=Path("metrics/labelled.json"))
     labelled.add_argument("--params", type=Path, default=Path("params.yaml"))
     labelled.add_argument("--models", type=Path, default=Path("models"),
                           help="trained models to score against the labels, if present")
     labelled.set_defaults(run=labelled_command)
+    topics = commands.add_parser("topics", help="accept the trained topics, or list what changed against them")
+    actions = topics.add_subparsers(dest="action", required=True)
+    accept = actions.add_parser(
+        "accept", help="make the trained topics the accepted ones (topics/reference.json)",
+        description="Write the trained topics' ids, names and mean embeddings to topics/reference.json. The next"
+                    " retrain matches its topics to these, so a topic keeps its id and name. Commit the file.")
+    changes = actions.add_parser("changes", help="what the last run changed against the accepted topics (markdown)")
+    for action in (accept, changes):
+        action.add_argument("--models", type=Path, default=Path("models"), help="the trained models (default: models)")
+    accept.add_argument("--reference", type=Path, default=Path("topics/reference.json"))
+    accept.set_defaults(run=topics_accept_command)
+    changes.add_argument("--changes", type=Path, default=Path("metrics/topic_changes.json"))
+    changes.set_defaults(run=topics_changes_command)
     return top
 
 

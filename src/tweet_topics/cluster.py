@@ -30,9 +30,10 @@ def fit_kmeans(features: np.ndarray, n_clusters: int, params: dict) -> KMeans | 
         return model.fit(sample)
 
 
-def cluster_sizes(labels: np.ndarray, n_clusters: int) -> dict[str, dict[str, float]]:
-    counts = np.bincount(labels, minlength=n_clusters)
+def cluster_sizes(labels: np.ndarray, topic_ids: np.ndarray) -> dict[str, dict[str, float]]:
+    """Size and share of each topic, keyed by its stable id; `labels` are topic indices into `topic_ids`."""
+    counts = np.bincount(labels, minlength=len(topic_ids))
     return {
-        str(cluster): {"size": int(count), "share": round(float(count) / max(len(labels), 1), 6)}
-        for cluster, count in enumerate(counts)
+        str(topic): {"size": int(count), "share": round(float(count) / max(len(labels), 1), 6)}
+        for topic, count in zip(topic_ids, counts, strict=True)
     }

@@ -13,6 +13,7 @@ from tweet_topics.embed import embed_texts, load_encoder
 from tweet_topics.errors import UserError
 from tweet_topics.labelled import agreement_scores, purity
 from tweet_topics.reduce import REDUCE_SECTIONS, Reducer, apply_reducer, fit_reducer
+from tweet_topics.stability import refit_params
 from tweet_topics.text.cleaner import TweetCleaner
 
 # the params.yaml sections that decide how texts become clusters
@@ -31,8 +32,10 @@ def read_labelled_csv(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None, trained=None) -> dict:
-    """Cluster the labelled texts with the pipeline's params (k = number of labels unless given) and score them.
+def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None, trained=None,
+                        seeds: int = 1) -> dict:
+    """Cluster the labelled texts with the pipeline's params (k = number of labels unless given) and score them:
+    the mean over `seeds` runs, each with every seed of the chain shifted (stability.refit_params), and each run.
 
     `params` is params.yaml as a dict; `trained` is an optional Router of the models from `dvc repro`.
     """
@@ -45,15 +48,20 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
     view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
     embeddings = embed_texts(encoder, view, featurize["batch_size"])
 
-    _, reduced = fit_reducer(embeddings, params)
+    runs = []
+    for seed in range(seeds):
+        shifted = refit_params(params, seed)
+        _, reduced = fit_reducer(embeddings, shifted)
+        runs.append(agreement_scores(truth, fit_kmeans(reduced, k, shifted["kmeans"]).predict(reduced)))
     kmeans = params["kmeans"]
-    clusters = fit_kmeans(reduced, k, kmeans).predict(reduced)
     result = {
         "n_texts": len(texts), "n_labels": int(frame["label"].nunique()), "k": k,
         "config": {"text_view": featurize["text_view"], "model": featurize["model"],
                    "reduce_method": params["reduce"]["method"], "kmeans_seed": kmeans["seed"],
-                   "kmeans_n_init": kmeans["n_init"]},
-        **agreement_scores(truth, clusters),
+                   "kmeans_n_init": kmeans["n_init"], "seeds": seeds},
+        **{name: round(float(np.mean([run[name] for run in runs])), 6) for name in runs[0]},
+        "std": {name: round(float(np.std([run[name] for run in runs])), 6) for name in runs[0]},
+        "runs": runs,
     }
     if trained is not None:
         result["trained_topics"] = trained_topic_coverage(embeddings, truth, trained.reducer, trained.classifier)

@@ -14,10 +14,9 @@ from tweet_topics.topics import topic_names
 
 MANIFEST = "manifest.json"
 REDUCER = "reducer.npz"
-KMEANS = "kmeans.npz"
 CLASSIFIER = "classifier.npz"
 TOPICS = "topics.json"
-ARTIFACTS = (REDUCER, KMEANS, CLASSIFIER, TOPICS)
+ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS)
 MANIFEST_FORMAT = 1
 # the params.yaml sections the trained models depend on, recorded in the manifest
 RECORDED_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans", "train")
@@ -41,6 +40,7 @@ def build_manifest(models_dir: Path, params: dict, training_tweet_ids: np.ndarra
         "embedding_model": reducer_meta["embedding_model"],
         "params": {section: params[section] for section in RECORDED_SECTIONS},
         "labels": topic_names(topics),
+        "topic_ids": [int(topic["topic"]) for topic in topics["topics"]],
         "training_data": {"discovery_tweets": int(len(labels)),
                           "fingerprint": training_fingerprint(training_tweet_ids, labels)},
         "artifacts": {name: file_sha256(models_dir / name) for name in ARTIFACTS},

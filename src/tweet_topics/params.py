@@ -91,6 +91,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "labelled": {
         "path": _text,
         "k": _non_negative_int,
+        "seeds": _positive_int,
     },
     "score": {
         "input": _text,

@@ -133,16 +133,18 @@ def _batched(rows: Iterator[tuple[str, str]], batch_size: int) -> Iterator[Batch
         yield batch
 
 
-def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str]) -> list[dict]:
-    """One record per message: its topic, the probability, and the next N_ALTERNATIVES topics by probability."""
+def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str],
+                       topic_ids: list[int]) -> list[dict]:
+    """One record per message: its topic (stable id and name), the probability, and the next N_ALTERNATIVES topics
+    by probability."""
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :1 + N_ALTERNATIVES]
     records = []
     for identifier, order, row in zip(ids, ranked, probabilities, strict=True):
         records.append({
-            "id": identifier, "topic_id": int(order[0]), "topic_label": labels[order[0]],
+            "id": identifier, "topic_id": topic_ids[order[0]], "topic_label": labels[order[0]],
             "probability": round(float(row[order[0]]), 6),
-            "alternatives": [{"topic_id": int(t), "topic_label": labels[t], "probability": round(float(row[t]), 6)}
-                             for t in order[1:]],
+            "alternatives": [{"topic_id": topic_ids[t], "topic_label": labels[t],
+                              "probability": round(float(row[t]), 6)} for t in order[1:]],
         })
     return records
 
@@ -205,7 +207,7 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
             if not batch.ids:
                 continue
             probabilities = router.route(batch.texts)
-            writer.write(prediction_records(batch.ids, probabilities, router.labels))
+            writer.write(prediction_records(batch.ids, probabilities, router.labels, router.topic_ids))
             counts += np.bincount(probabilities.argmax(axis=1), minlength=len(counts))
             confidence.append(probabilities.max(axis=1))
             bar.update(len(batch.ids))

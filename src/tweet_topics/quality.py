@@ -1,11 +1,13 @@
 """Is the partition any good? Separation, compactness, balance, and end-to-end stability per k for the sweep."""
 
+import os
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from tweet_topics.cluster import fit_kmeans
-from tweet_topics.stability import mean_pairwise_ari, refit_partitions
+from tweet_topics.stability import mean_pairwise_ari, refit_params
 
 SILHOUETTE_MAX_SAMPLE = 10_000
 
@@ -25,16 +27,32 @@ def partition_quality(features: np.ndarray, labels: np.ndarray, n_topics: int, s
     return {key: round(value, 6) for key, value in quality.items()}
 
 
+def _fit(features: np.ndarray, k: int, kmeans: dict) -> tuple[np.ndarray, float]:
+    model = fit_kmeans(features, k, kmeans)
+    return model.predict(features), float(model.inertia_)
+
+
 def k_sweep(features: np.ndarray, spaces: list[np.ndarray], k_values: list[int], params: dict) -> pd.DataFrame:
     """One row per k: inertia and the partition-quality scores of KMeans on `features` (the pipeline's reduced
-    space), and the end-to-end stability of the refits' topics in `spaces` (stability.refit_spaces)."""
+    space), and the end-to-end stability of the refits' topics in `spaces` (stability.refit_spaces).
+
+    The fits run in parallel processes, one per core: each is single-threaded and seeded, so the table is the same
+    whatever the number of cores."""
+    from joblib import Parallel, delayed
+
+    jobs = [(k, None) for k in k_values] + [(k, refit) for k in k_values for refit in range(len(spaces))]
+    fitted = Parallel(n_jobs=min(os.cpu_count() or 1, len(jobs)))(
+        delayed(_fit)(features if refit is None else spaces[refit], k,
+                      params["kmeans"] if refit is None else refit_params(params, refit)["kmeans"])
+        for k, refit in jobs)
+    results = dict(zip(jobs, fitted, strict=True))
     rows = []
     for k in k_values:
-        kmeans = fit_kmeans(features, k, params["kmeans"])
+        labels, inertia = results[(k, None)]
         rows.append({
             "k": k,
-            "inertia": round(float(kmeans.inertia_), 4),
-            **partition_quality(features, kmeans.predict(features), k, params["kmeans"]["seed"]),
-            "stability_ari": mean_pairwise_ari(refit_partitions(spaces, params, k)),
+            "inertia": round(inertia, 4),
+            **partition_quality(features, labels, k, params["kmeans"]["seed"]),
+            "stability_ari": mean_pairwise_ari([results[(k, refit)][0] for refit in range(len(spaces))]),
         })
     return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
-"""The report a person opens: one row per topic, topic sizes, a 2-D map, the confusion matrix, scores per split."""
+"""The report a person opens: one row per topic, what changed since the accepted topics, topic sizes, topics per
+brand and over time, a 2-D map, the confusion matrix, scores per split."""
 
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pandas as pd  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
-from tweet_topics.topics import topic_names  # noqa: E402
+from tweet_topics.breakdowns import MIN_BRAND_TWEETS  # noqa: E402
+from tweet_topics.topics import display_name, topic_names  # noqa: E402
 
 MAP_MAX_POINTS = 3000
 
@@ -55,6 +57,33 @@ def plot_topic_map(points: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_topics_over_time(over_time: pd.DataFrame, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(9, 5))
+    cmap = plt.get_cmap("tab20")
+    for i, (name, group) in enumerate(over_time.groupby("topic", sort=True)):
+        ax.plot(group["period"], group["share"], marker="o", color=cmap(i % 20), label=name)
+    ax.set_ylabel("share of the week's tweets")
+    ax.set_title("Topics over time")
+    ax.tick_params(axis="x", rotation=45, labelsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_topics_per_brand(per_brand: pd.DataFrame, path: Path, max_brands: int = 15) -> None:
+    brands = list(dict.fromkeys(per_brand["brand"]))[:max_brands]
+    shares = per_brand.pivot(index="brand", columns="topic", values="share").fillna(0).loc[brands[::-1]]
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(brands) + 1.5))
+    shares.plot.barh(stacked=True, ax=ax, colormap="tab20", width=0.8)
+    ax.set_xlabel("share of the brand's tweets")
+    ax.set_title("Topics per brand")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plot_confusion(actual: np.ndarray, predicted: np.ndarray, names: list[str], path: Path) -> None:
     matrix = confusion_matrix(actual, predicted, labels=np.arange(len(names)))
     fig, ax = plt.subplots(figsize=(0.6 * len(names) + 4, 0.5 * len(names) + 3))
@@ -77,7 +106,25 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def markdown_report(topics: dict, metrics: dict, figures: dict[str, str]) -> str:
+def brand_table(per_brand: pd.DataFrame, n_topics: int = 3) -> list[str]:
+    lines = ["| brand | tweets | main topics |", "|---|---|---|"]
+    for brand, group in per_brand.groupby("brand", sort=False):
+        top = group.sort_values(["share", "topic"], ascending=[False, True]).head(n_topics)
+        shown = ", ".join(f"{_cell(row.topic)} {row.share:.0%}" for row in top.itertuples())
+        lines.append(f"| {_cell(brand)} | {int(group['tweets'].sum())} | {shown} |")
+    return lines
+
+
+def trend_lines(trends: list[dict]) -> list[str]:
+    if not trends:
+        return ["Fewer than two weeks with enough tweets: no trend to show."]
+    return [f"- **{_cell(t['topic'])}**: {t['share']:.1%} of the week of {t['period']}, against {t['share_before']:.1%}"
+            f" on average before ({'+' if t['change'] >= 0 else ''}{t['change'] * 100:.1f} points)" for t in trends]
+
+
+def markdown_report(topics: dict, metrics: dict, figures: dict[str, str], changes: str,
+                    per_brand: pd.DataFrame, trends: list[dict]) -> str:
+    """The report; `changes` is topic_changes.changes_markdown of this run, `trends` breakdowns.trending's."""
     lines = ["# Topics of the customer tweets", ""]
     clusters = metrics["clusters"]
     lines += [f"{topics['n_topics']} topics found by KMeans on the discovery split. End-to-end stability "
@@ -91,9 +138,16 @@ def markdown_report(topics: dict, metrics: dict, figures: dict[str, str]) -> str
         brands = ", ".join(f"{brand['brand']} {brand['share']:.0%}" for brand in topic["top_brands"]
                            if brand["share"] >= 0.005)
         examples = "<br>".join(f"• {_cell(example['text'])}" for example in topic["examples"])
-        lines.append(f"| **{topic['topic']}: {_cell(topic['label'])}** | {topic['share']:.1%} ({topic['size']}) "
+        lines.append(f"| **{topic['topic']}: {_cell(display_name(topic))}** | {topic['share']:.1%} ({topic['size']}) "
                      f"| {_cell(keywords)} | {_cell(brands)} | {examples} |")
-    lines += ["", "## Topic sizes", "", f"![topic sizes]({figures['sizes']})", "",
+    lines += ["", "## What changed since the accepted topics", "", changes, "## Topic sizes", "",
+              f"![topic sizes]({figures['sizes']})", "",
+              "## Topics over time", "", "The topics that moved most in the last week against the weeks before:", "",
+              *trend_lines(trends), "", f"![topics over time]({figures['over_time']})", "",
+              "## Topics per brand", "",
+              f"Brands with at least {MIN_BRAND_TWEETS} tweets; topic shares of each brand's tweets"
+              f" (NMI between topic and brand: {clusters['nmi_topic_brand']:.3f}; 0 = topics cut across brands).",
+              "", *brand_table(per_brand), "", f"![topics per brand]({figures['per_brand']})", "",
               "## Map of the tweets", "", f"![topic map]({figures['map']})", "",
               "## How well the classifier routes to the topics", "",
               "Scores of the classifier against the KMeans pseudo-labels: they show the partition is learnable, "

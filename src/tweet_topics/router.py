@@ -18,7 +18,8 @@ class Router:
     manifest: dict
     reducer: Reducer
     classifier: LinearClassifier
-    labels: list[str]
+    labels: list[str]  # "id: name" of each topic, in the classifier's order
+    topic_ids: list[int]  # each topic's stable id (topic_identity.py), in the same order
     cleaner: object = None  # TweetCleaner, set by `with_encoder`
     encoder: object = None
 
@@ -26,7 +27,9 @@ class Router:
     def load(cls, models_dir: Path) -> "Router":
         manifest = read_manifest(models_dir)
         reducer, _ = load_reducer(models_dir / REDUCER)
-        return cls(manifest, reducer, load_classifier(models_dir / CLASSIFIER), manifest["labels"])
+        # models trained before topics had stable ids numbered them by the classifier's order
+        topic_ids = manifest.get("topic_ids", list(range(len(manifest["labels"]))))
+        return cls(manifest, reducer, load_classifier(models_dir / CLASSIFIER), manifest["labels"], topic_ids)
 
     def with_encoder(self, device: str = "auto", model: str | None = None) -> "Router":
         """Load the cleaner and the encoder the models were trained with (or `model`, if its weights are the same)."""

@@ -32,7 +32,7 @@ from tweet_topics.sampling import fit_rows
 # nearest reference points searched for incoming edges, as a multiple of k: a point that counts x among its k
 # nearest is, in practice, among x's nearest few k (and the fit uses the same cut, so fitted = placed)
 CANDIDATE_FACTOR = 3
-PLACE_BLOCK = 2048  # points placed at a time: 2048 x 45 candidates x 384 float32 is 140 MB
+PLACE_BLOCK = 1024  # points placed at a time (whole neighbour blocks): 1024 x 90 candidates x 384 float32 is 140 MB
 
 
 @dataclass(frozen=True)

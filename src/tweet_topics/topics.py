@@ -1,4 +1,5 @@
-"""Topic names a person can read: class-based TF-IDF keywords, the tweets nearest each centroid, size and share."""
+"""Topic descriptions a person can read: class-based TF-IDF keywords, the tweets most typical of each topic (nearest
+its mean embedding), size, share and main brands."""
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,8 @@ from sklearn.preprocessing import normalize
 
 # Negations stay in the keyword view ("not work" is a topic), but alone they name nothing.
 UNINFORMATIVE_TERMS = frozenset({"not", "no", "never", "nor"})
+# the label of a topic whose tweets hold no keyword at all: a link, an image or a handle and nothing else
+NO_WORDS = "(no words: links, images or handles only)"
 
 
 def ctfidf_keywords(keyword_texts: list[str], labels: np.ndarray, n_topics: int, top_n: int = 10,
@@ -58,17 +61,38 @@ def short_label(keywords: list[str], n_words: int = 3) -> str:
         seen |= words
         if len(picked) == n_words:
             break
-    return " / ".join(picked) or "(no keywords)"
+    return " / ".join(picked) or NO_WORDS
 
 
-def representative_indices(features: np.ndarray, labels: np.ndarray, centroids: np.ndarray,
-                           n_examples: int = 5) -> list[np.ndarray]:
-    """For each topic, the row indices of its `n_examples` members nearest its centroid, nearest first."""
-    chosen = []
-    for topic, centroid in enumerate(centroids):
-        members = np.flatnonzero(labels == topic)
-        distances = np.linalg.norm(features[members] - centroid, axis=1)
-        chosen.append(members[np.argsort(distances, kind="stable")[:n_examples]])
+MIN_EXAMPLE_WORDS = 3  # an example needs this many keyword-view words: "@SpotifyCares ..." says nothing
+ROWS_PER_BLOCK = 65536
+
+
+def typicality(embeddings, labels: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """Each tweet's cosine to its own topic's mean embedding (`embeddings` may be a NpyRows)."""
+    from tweet_topics.neighbours import normalise_rows
+
+    scores = np.empty(len(labels))
+    for start in range(0, len(labels), ROWS_PER_BLOCK):
+        block = normalise_rows(np.asarray(embeddings[start:start + ROWS_PER_BLOCK]))
+        scores[start:start + len(block)] = np.einsum("nd,nd->n", block, means[labels[start:start + len(block)]])
+    return scores
+
+
+def representative_indices(scores: np.ndarray, labels: np.ndarray, keyword_texts: list[str], n_topics: int,
+                           n_examples: int = 5) -> list[list[int]]:
+    """For each topic, its `n_examples` most typical members (highest `scores`), one per keyword view and none
+    with fewer than MIN_EXAMPLE_WORDS words (a bare handle or emoji says nothing), most typical first."""
+    order = np.lexsort((np.arange(len(labels)), -scores))
+    chosen: list[list[int]] = [[] for _ in range(n_topics)]
+    seen: list[set[str]] = [set() for _ in range(n_topics)]
+    for row in order:
+        topic = labels[row]
+        words = keyword_texts[row]
+        if len(chosen[topic]) == n_examples or len(words.split()) < MIN_EXAMPLE_WORDS or words in seen[topic]:
+            continue
+        chosen[topic].append(int(row))
+        seen[topic].add(words)
     return chosen
 
 
@@ -80,17 +104,16 @@ def top_brands(brands: np.ndarray, labels: np.ndarray, topic: int, n_brands: int
 
 
 def describe_topics(keyword_texts: list[str], texts: list[str], tweet_ids: np.ndarray, brands: np.ndarray,
-                    brand_words: frozenset[str], features: np.ndarray, labels: np.ndarray, centroids: np.ndarray,
-                    top_n: int = 10, n_examples: int = 5) -> dict:
-    """What models/topics.json holds: per topic its label, keywords, examples, size, share and main brands."""
-    n_topics = len(centroids)
+                    brand_words: frozenset[str], typical: np.ndarray, labels: np.ndarray, n_topics: int,
+                    top_n: int = 10, n_examples: int = 5) -> list[dict]:
+    """Per topic (by index): its label, keywords, examples, size, share and main brands; `typical` is each tweet's
+    typicality."""
     keywords = ctfidf_keywords(keyword_texts, labels, n_topics, top_n, excluded_words=brand_words)
-    examples = representative_indices(features, labels, centroids, n_examples)
+    examples = representative_indices(typical, labels, keyword_texts, n_topics, n_examples)
     sizes = np.bincount(labels, minlength=n_topics)
     topics = []
     for topic in range(n_topics):
         topics.append({
-            "topic": topic,
             "label": short_label([term for term, _ in keywords[topic]]),
             "keywords": [{"term": term, "score": score} for term, score in keywords[topic]],
             "size": int(sizes[topic]),
@@ -98,9 +121,15 @@ def describe_topics(keyword_texts: list[str], texts: list[str], tweet_ids: np.nd
             "top_brands": top_brands(brands, labels, topic),
             "examples": [{"tweet_id": int(tweet_ids[i]), "text": texts[i]} for i in examples[topic]],
         })
-    return {"n_topics": n_topics, "fitted_on": "discovery", "topics": topics}
+    return topics
+
+
+def display_name(topic: dict) -> str:
+    """The name people gave a topic (topics/names.yaml), else its keyword label."""
+    return topic.get("name") or topic["label"]
 
 
 def topic_names(topics: dict) -> list[str]:
-    """'3: order / delivery / item' for each topic: what axes, tables and predictions show."""
-    return [f"{topic['topic']}: {topic['label']}" for topic in topics["topics"]]
+    """'3: Billing and refunds' or '3: order / delivery / item' for each topic: what axes, tables and predictions
+    show, by the topic's stable id."""
+    return [f"{topic['topic']}: {display_name(topic)}" for topic in topics["topics"]]
