@@ -52,13 +52,16 @@ CONFIGS = {
                   {"reduce": {"method": "umap"}, "kmeans": {"n_init": 100}}),
     "umap_consensus": ("consensus of 5 umap layouts", "consensus", {"kmeans": {"n_init": 10}}),
     "spectral": ("spectral, 20 eigenvectors of the kNN graph", "spectral", {"kmeans": {"n_init": 100}}),
-    "smoothed_n10": ("smoothed-pca, 1 step (n_init 10)", "pipeline",
-                     {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "kmeans": {"n_init": 10}}),
-    "smoothed": ("smoothed-pca, 1 step (n_init 100): the default", "pipeline",
-                 {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "kmeans": {"n_init": 100}}),
-    "smoothed_2_steps": ("smoothed-pca, 2 steps (n_init 100)", "pipeline",
-                         {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 2}, "kmeans": {"n_init": 100}}),
-    "smoothed_30_neighbours": ("smoothed-pca, 1 step, 30 neighbours (n_init 100)", "pipeline",
+    "smoothed_n10": ("smoothed-pca, 1 step, 15 neighbours (n_init 10)", "pipeline",
+                     {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 15},
+                      "kmeans": {"n_init": 10}}),
+    "smoothed": ("smoothed-pca, 1 step, 15 neighbours (n_init 100)", "pipeline",
+                 {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 15},
+                  "kmeans": {"n_init": 100}}),
+    "smoothed_2_steps": ("smoothed-pca, 2 steps, 15 neighbours (n_init 100)", "pipeline",
+                         {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 2, "n_neighbors": 15},
+                          "kmeans": {"n_init": 100}}),
+    "smoothed_30_neighbours": ("smoothed-pca, 1 step, 30 neighbours (n_init 100): the default", "pipeline",
                                {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 30},
                                 "kmeans": {"n_init": 100}}),
     "smoothed_50_neighbours": ("smoothed-pca, 1 step, 50 neighbours (n_init 100)", "pipeline",
@@ -67,8 +70,9 @@ CONFIGS = {
     "smoothed_30_neighbours_2_steps": ("smoothed-pca, 2 steps, 30 neighbours (n_init 100)", "pipeline",
                                        {"reduce": {"method": "smoothed-pca"},
                                         "smoothing": {"steps": 2, "n_neighbors": 30}, "kmeans": {"n_init": 100}}),
-    "smoothed_pca20": ("smoothed-pca, 1 step, PCA 20 (n_init 100)", "pipeline",
-                       {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1}, "pca": {"n_components": 20},
+    "smoothed_pca20": ("smoothed-pca, 1 step, 15 neighbours, PCA 20 (n_init 100)", "pipeline",
+                       {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 15},
+                        "pca": {"n_components": 20},
                         "kmeans": {"n_init": 100}}),
 }
 
@@ -146,8 +150,8 @@ def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
 def table(results: dict) -> str:
     lines = ["| configuration | stability (ARI) | vs unperturbed | NMI(topic, brand) | CLINC150 ACC | NMI | ARI "
              "| s / fit |", "|---|---|---|---|---|---|---|---|"]
-    for r in results.values():
-        lines.append(f"| {r['name']} | {r['stability_ari']:.3f} | {r['ari_vs_unperturbed']:.3f} | "
+    for key, r in results.items():
+        lines.append(f"| {CONFIGS[key][0]} | {r['stability_ari']:.3f} | {r['ari_vs_unperturbed']:.3f} | "
                      f"{r['nmi_topic_brand']:.3f} | {r['clinc_accuracy']:.3f} | {r['clinc_nmi']:.3f} | "
                      f"{r['clinc_ari']:.3f} | {r['seconds_per_fit']:.1f} |")
     return "\n".join(lines)

@@ -72,8 +72,8 @@ def test_more_topics_than_tweets_stops_cluster_before_any_work(tmp_path, params)
     write_split_arrays(tmp_path / "data" / "05_reduced", rows=3, dimension=5)
     text = tmp_path / "data" / "03_preprocessed"
     text.mkdir(parents=True)
-    for split in ("discovery", "validation", "evaluation"):
-        pd.DataFrame({"tweet_id": [1, 2, 3]}).to_parquet(text / f"{split}.parquet")
+    for index, split in enumerate(("discovery", "validation", "evaluation")):
+        pd.DataFrame({"tweet_id": np.arange(3) + 100 * index}).to_parquet(text / f"{split}.parquet")
     result = run_stage("cluster", tmp_path, params)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [

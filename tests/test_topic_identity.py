@@ -40,6 +40,22 @@ def test_the_same_topics_numbered_otherwise_keep_their_ids():
     assert alignment.changes()["kept"] == [3, 7, 12] and not alignment.gone
 
 
+def test_a_topic_of_identical_tweets_is_kept_too():
+    """Every tweet of the "no words" topic has the same embedding: its reach is the cosine 1, exactly."""
+    from tweet_topics.neighbours import normalise_rows
+
+    embeddings, group = groups([40, 30])
+    # a row whose cosine to its own stored (rounded) mean falls a hair below 1
+    row = next(j for j in np.flatnonzero(group == 1)
+               if normalise_rows(embeddings[j:j + 1])[0] @ np.round(normalise_rows(embeddings[j:j + 1])[0], 6) < 1)
+    embeddings[group == 1] = embeddings[row]
+    reference = accepted(embeddings, group, [0, 1])
+    reference = Reference(reference.ids, np.round(reference.means, 6), np.round(reference.reach, 6))
+    assert reference.reach[1] == 1.0
+    alignment = align(reference.ids, reference.means, reference.reach, embeddings, group, 2)
+    assert alignment.status == ["kept", "kept"]
+
+
 def test_a_split_a_merge_a_new_topic_and_a_gone_one_are_reported():
     embeddings, group = groups([80, 40, 40, 30, 50])
     reference = accepted(embeddings[group < 4], group[group < 4], [0, 1, 2, 3])  # group 4 is new today

@@ -21,6 +21,8 @@ from tweet_topics.neighbours import normalise_rows
 KEEP_SHARE = 0.5  # a kept topic holds at least half of the accepted one's tweets, and they are half of its own
 PART_SHARE = 0.25  # a quarter of an accepted topic's tweets make a current topic part of a split or merge
 ROWS_PER_BLOCK = 65536
+# reaches and means are stored to 6 decimals: a tweet exactly at a topic's reach must still count as within it
+REACH_TOLERANCE = 1e-4
 
 
 @dataclass
@@ -58,7 +60,7 @@ def nearest_topic(embeddings, means: np.ndarray, reach: np.ndarray) -> np.ndarra
     for start in range(0, len(embeddings), ROWS_PER_BLOCK):
         similarity = normalise_rows(np.asarray(embeddings[start:start + ROWS_PER_BLOCK])) @ means.T
         best = np.argmax(similarity, axis=1)
-        within = similarity[np.arange(len(best)), best] >= reach[best]
+        within = similarity[np.arange(len(best)), best] >= reach[best] - REACH_TOLERANCE
         nearest[start:start + len(best)] = np.where(within, best, -1)
     return nearest
 

@@ -1,0 +1,71 @@
+"""Intents, not brands (issue #19): how much the topics follow the brand a tweet addresses, with the brand handles
+kept as words in the embedding view (`preprocess.handles: keep`, the old behaviour), with the handles a tweet opens
+with dropped (`leading`, the default) and with every handle dropped (`all`).
+
+For each mode: the discovery tweets of a pipeline run embedded in that view, reduced and clustered with the
+pipeline's params (k = kmeans.n_clusters); NMI between topic and brand, the number of topics of which 90% or more
+address one brand, and the number of topics that each of the sample's five largest brands holds at least a tenth
+of (cross-brand topics). CLINC150's requests hold no handle, so their view, and the labelled scores, are the same
+in every mode: the script counts the requests whose view differs.
+
+    .venv/bin/python bench/handles_study.py [--run .] [--out bench/results/handles_study.json]
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import normalized_mutual_info_score
+
+from tweet_topics.cluster import fit_kmeans
+from tweet_topics.embed import embed_texts, load_encoder
+from tweet_topics.params import load_sections
+from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer
+from tweet_topics.text.cleaner import HANDLE_MODES, TweetCleaner
+
+REPO = Path(__file__).resolve().parents[1]
+CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
+
+
+def brand_scores(brands: np.ndarray, topics: np.ndarray) -> dict:
+    known = brands != ""
+    table = pd.crosstab(topics[known], brands[known])
+    one_brand = int((table.max(axis=1) / table.sum(axis=1) >= 0.9).sum())
+    largest = brands[known].tolist()
+    top_brands = pd.Series(largest).value_counts().index[:5]
+    shares = table[top_brands] / table[top_brands].sum(axis=0)  # where each large brand's tweets go
+    return {"nmi_topic_brand": round(float(normalized_mutual_info_score(brands[known], topics[known])), 6),
+            "topics_90pct_one_brand": one_brand,
+            "topics_held_by_all_5_largest_brands": int((shares >= 0.1).all(axis=1).sum())}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, default=REPO, help="a project whose data/ holds a pipeline run")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "handles_study.json")
+    args = parser.parse_args(argv)
+    params = load_sections(*REDUCE_SECTIONS, "kmeans", "preprocess", "featurize", path=args.run / "params.yaml")
+    discovery = pd.read_parquet(args.run / "data" / "02_prepared" / "discovery.parquet", columns=["text", "brand"])
+    clinc = pd.read_csv(CLINC)["text"].tolist()
+    featurize = params["featurize"]
+    encoder = load_encoder(featurize["model"], "cpu", featurize["backend"], "float32")
+    results, clinc_views = {}, {}
+    for mode in HANDLE_MODES:
+        cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False, handles=mode)
+        embeddings = embed_texts(encoder, [cleaner.embedding_view(text) for text in discovery["text"]],
+                                 featurize["batch_size"])
+        _, reduced = fit_reducer(embeddings, params)
+        topics = fit_kmeans(reduced, params["kmeans"]["n_clusters"], params["kmeans"]).predict(reduced)
+        results[mode] = brand_scores(discovery["brand"].to_numpy(), topics)
+        clinc_views[mode] = [cleaner.embedding_view(text) for text in clinc]
+        print(mode, results[mode], flush=True)
+    results["clinc150_views_that_differ_between_modes"] = int(sum(
+        len({clinc_views[mode][i] for mode in HANDLE_MODES}) > 1 for i in range(len(clinc))))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Neighbourhood smoothing + PCA: a fitted tweet placed as if new gets its fitted coordinates, a message the same
+coordinates alone or in a batch, and the weights change continuously when a neighbour enters or leaves the list."""
+
+import numpy as np
+import pytest
+
+from tweet_topics.neighbours import normalise_rows
+from tweet_topics.smoothing import faded_weights, fit_smoothed_pca, graph_edges
+
+SMOOTHING = {"n_neighbors": 10, "steps": 1, "seed": 0, "max_fit_tweets": 50000}
+PCA = {"n_components": 8, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def embeddings() -> np.ndarray:
+    rng = np.random.default_rng(4)
+    centres = rng.normal(size=(6, 32))
+    return (np.repeat(centres, 60, axis=0) + rng.normal(scale=0.6, size=(360, 32))).astype(np.float32)
+
+
+@pytest.mark.parametrize("steps", [1, 2])
+def test_a_fitted_point_placed_as_new_gets_its_fitted_coordinates(embeddings, steps):
+    reducer, reduced = fit_smoothed_pca(embeddings, {**SMOOTHING, "steps": steps}, PCA)
+    rows = np.arange(len(embeddings))
+    np.testing.assert_allclose(reducer.place(embeddings, exclude=rows), reduced, atol=2e-6)
+    assert reducer.steps == steps and reducer.levels.shape == (steps, 360, 32)
+
+
+def test_a_message_gets_the_same_coordinates_alone_or_in_a_batch(embeddings):
+    reducer, _ = fit_smoothed_pca(embeddings, SMOOTHING, PCA)
+    new = embeddings[:40] + np.random.default_rng(1).normal(scale=0.3, size=(40, 32)).astype(np.float32)
+    batch = reducer.transform(new)
+    alone = np.vstack([reducer.transform(new[i:i + 1]) for i in range(40)])
+    np.testing.assert_allclose(alone, batch, atol=1e-5)
+
+
+def test_weights_fade_to_zero_at_the_kth_neighbour():
+    distances = np.array([[0.0, 0.1, 0.2, 0.3]])
+    weights = faded_weights(distances, np.array([[0.1]]), distances[:, -1:])
+    assert weights[0, 0] > weights[0, 1] > weights[0, 2] > 0 and weights[0, 3] == 0
+    assert faded_weights(np.array([[0.5]]), np.array([[0.1]]), np.array([[0.3]]))[0, 0] == 0  # beyond the reach
+
+
+def test_a_neighbour_swapping_places_at_the_boundary_barely_moves_a_point(embeddings):
+    """The graph is a continuous function of the embeddings: the k-th and (k+1)-th neighbours trading places (here by
+    a 1e-6 nudge) changes a point's edges by almost nothing."""
+    reducer, _ = fit_smoothed_pca(embeddings, SMOOTHING, PCA)
+    reference = reducer.levels[0]
+    point = normalise_rows(embeddings[:1] + 0.01)
+    indices, distances = graph_edges(point, reference, reducer.sigma, reducer.radius, 10)
+    nudged = normalise_rows(point + np.random.default_rng(2).normal(scale=1e-6, size=point.shape))
+    other_indices, other_weights = graph_edges(nudged, reference, reducer.sigma, reducer.radius, 10)
+    weight = dict(zip(indices[0], distances[0], strict=True))
+    other = dict(zip(other_indices[0], other_weights[0], strict=True))
+    shared = set(weight) | set(other)
+    assert max(abs(weight.get(j, 0.0) - other.get(j, 0.0)) for j in shared) < 1e-3
+
+
+def test_smoothing_tightens_groups(embeddings):
+    """What it is for: within-group spread falls relative to between-group spread."""
+    from sklearn.metrics import silhouette_score
+
+    groups = np.repeat(np.arange(6), 60)
+    _, smoothed = fit_smoothed_pca(embeddings, SMOOTHING, PCA)
+    from sklearn.decomposition import PCA as PlainPca
+
+    plain = PlainPca(8, random_state=0).fit_transform(normalise_rows(embeddings))
+    assert silhouette_score(smoothed, groups) > silhouette_score(plain, groups)
+
+
+def test_too_few_tweets_or_components_are_one_clear_line(embeddings):
+    from tweet_topics.errors import UserError
+
+    with pytest.raises(UserError, match="smoothing needs more than 11 discovery tweets"):
+        fit_smoothed_pca(embeddings[:8], SMOOTHING, PCA)
+    with pytest.raises(UserError, match="pca.n_components is 64"):
+        fit_smoothed_pca(embeddings, SMOOTHING, {**PCA, "n_components": 64})
