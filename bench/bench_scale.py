@@ -5,7 +5,7 @@ Usage: python bench/bench_scale.py [--rows 20000 100000] [--reuse-texts] [--stag
 
 For each size, the sample's inbound tweets are replicated with fresh tweet ids into a twcs-format file, a copy of
 this project (its git files, committed in a new repository) runs `dvc repro` on it, and the bench reads each
-stage's `metrics/timings/<stage>.json` (wall seconds from process start, peak RSS). Then, in the same project:
+stage's `timings/<stage>.json` (wall seconds from process start, peak RSS). Then, in the same project:
 - a no-op `dvc repro`;
 - `dvc exp run -S kmeans.n_clusters=10` (cluster, train and evaluate only) against the full run;
 - 10% more tweets appended to the raw file and `dvc repro` again: featurize embeds only the new texts (the
@@ -87,7 +87,7 @@ def dvc(root: Path, *args: str) -> float:
 
 
 def timings(root: Path) -> dict[str, dict]:
-    folder = root / "metrics" / "timings"
+    folder = root / "timings"
     return {stage: json.loads((folder / f"{stage}.json").read_text()) for stage in STAGES
             if (folder / f"{stage}.json").is_file()}
 

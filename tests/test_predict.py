@@ -92,6 +92,57 @@ def test_twcs_file_routes_inbound_rows_only(models, twcs_sample, tmp_path, capsy
     assert code == 0 and routed["id"].tolist() == raw.loc[raw["inbound"] == "True", "tweet_id"].tolist()
 
 
+def test_a_twcs_file_keeps_the_brand_its_text_addresses_and_the_time(models, twcs_sample, tmp_path, capsys):
+    from tweet_topics.prepare import addressed_brand, sane_text
+
+    raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False).head(60)
+    raw.to_csv(tmp_path / "twcs.csv", index=False)
+    code, out, _ = predict(models, str(tmp_path / "twcs.csv"), "-q", capsys=capsys)
+    routed = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    inbound = raw.loc[raw["inbound"] == "True"]
+    expected = addressed_brand(sane_text(inbound["text"]), pd.Series("", index=inbound.index, dtype=object))
+    assert code == 0 and list(routed.columns[:3]) == ["id", "brand", "created_at"]
+    assert routed["brand"].tolist() == expected.tolist() and (routed["brand"] != "").any()
+    assert routed["created_at"].tolist() == inbound["created_at"].tolist()
+
+
+def test_a_brand_column_or_field_is_carried_to_the_output(models, tmp_path, capsys):
+    pd.DataFrame({"text": ["card declined", "refund please"], "brand": ["Bank", ""]}).to_csv(tmp_path / "b.csv",
+                                                                                          index=False)
+    code, out, _ = predict(models, str(tmp_path / "b.csv"), "-q", capsys=capsys)
+    assert code == 0
+    assert pd.read_csv(io.StringIO(out), keep_default_na=False)["brand"].tolist() == ["Bank", ""]
+    lines = [{"text": "card declined", "brand": "Bank"}, {"text": "refund please"}]
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    code, out, _ = predict(models, str(tmp_path / "b.jsonl"), "-q", "--output-format", "jsonl", capsys=capsys)
+    assert [json.loads(line).get("brand") for line in out.splitlines()] == ["Bank", ""]
+
+
+def test_over_time_of_a_dated_file_is_the_evaluate_stages_view_of_its_topics(models, tweets, tmp_path, capsys):
+    from tweet_topics.breakdowns import topics_over_time
+
+    tweets.to_csv(tmp_path / "dated.csv", index=False)
+    code, _, err = predict(models, str(tmp_path / "dated.csv"), "-o", str(tmp_path / "out.csv"), "--over-time",
+                           str(tmp_path / "daily.csv"), "--period", "D", capsys=capsys)
+    assert code == 0, err
+    routed = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    times = pd.to_datetime(routed["created_at"], format="%a %b %d %H:%M:%S %z %Y", utc=True)
+    expected = topics_over_time(times, routed["topic_label"].to_numpy(), freq="D")
+    daily = pd.read_csv(tmp_path / "daily.csv", dtype={"period": str})
+    assert len(daily) > 0 and daily["period"].nunique() >= 2
+    pd.testing.assert_frame_equal(daily, expected.astype({"tweets": "int64"}), check_dtype=False)
+    assert daily.groupby("period")["share"].sum().round(4).eq(1).all()
+    assert "in the last period" in err  # the topics that moved most in the last day
+
+
+def test_over_time_of_an_undated_file_is_one_clear_line_and_writes_nothing(models, tmp_path, capsys):
+    pd.DataFrame({"text": ["card declined"]}).to_csv(tmp_path / "u.csv", index=False)
+    code, _, err = predict(models, str(tmp_path / "u.csv"), "-o", str(tmp_path / "out.csv"), "--over-time",
+                           str(tmp_path / "weekly.csv"), capsys=capsys)
+    assert code != 0 and "no created_at column" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "weekly.csv").exists()
+
+
 def test_any_text_column_and_the_row_number_as_id(models, tmp_path, capsys):
     pd.DataFrame({"message": ["my card was declined twice", "where is my refund"]}).to_csv(tmp_path / "m.csv",
                                                                                              index=False)

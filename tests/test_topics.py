@@ -25,12 +25,22 @@ def test_ctfidf_leaves_out_brand_words_and_lone_negations():
     assert "not" not in terms
 
 
+def test_ctfidf_leaves_out_the_form_words_of_emoji_names():
+    texts = ["smile face smile eye thank", "thank smile face", "face id not work", "face id lock"]
+    keywords = ctfidf_keywords(texts, np.array([0, 0, 1, 1]), 2)
+    terms = {term for topic in keywords for term, _ in topic}
+    assert {"smile", "thank", "id", "lock"} <= terms
+    assert not any(set(term.split()) & {"face", "eye"} for term in terms)
+
+
 def test_ctfidf_with_no_words_gives_empty_keywords():
     assert ctfidf_keywords(["", ""], np.array([0, 1]), 2) == [[], []]
 
 
 @pytest.mark.parametrize(("keywords", "label"), [
     (["gift card", "card", "refund", "balance"], "gift card / refund / balance"),
+    (["thank", "message", "direct", "send", "direct message"], "thank / direct message / send"),
+    (["song", "play", "not play", "playlist"], "song / play / playlist"),  # "not" is no keyword of its own
     (["password"], "password"),
     ([], "(no words: links, images or handles only)"),
 ])

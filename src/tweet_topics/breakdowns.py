@@ -26,12 +26,25 @@ def topics_over_time(created_at: pd.Series, names: np.ndarray, freq: str = "W",
                      min_tweets: int = MIN_PERIOD_TWEETS) -> pd.DataFrame:
     """Long table (period, topic, tweets, share): each period's topic shares (weeks by default, named by the day
     they start), for the periods with at least `min_tweets` dated tweets; every topic in every period."""
+    return period_shares(period_counts(created_at, names, freq), min_tweets)
+
+
+def period_counts(created_at: pd.Series, names: np.ndarray, freq: str = "W") -> pd.DataFrame:
+    """Tweets per period (rows) and topic (columns), undated tweets left out: counts of several batches add up
+    (`a.add(b, fill_value=0)`) to those of all of them, so `predict` builds the view as it streams."""
     frame = pd.DataFrame({"created_at": pd.to_datetime(created_at, utc=True), "topic": names}).dropna()
     if frame.empty:
-        return pd.DataFrame(columns=["period", "topic", "tweets", "share"])
+        return pd.DataFrame(index=pd.Index([], name="period"), columns=pd.Index([], name="topic"), dtype=np.int64)
     frame["period"] = frame["created_at"].dt.tz_localize(None).dt.to_period(freq).dt.start_time.dt.date.astype(str)
-    counts = frame.groupby(["period", "topic"]).size().unstack(fill_value=0)
+    return frame.groupby(["period", "topic"]).size().unstack(fill_value=0)
+
+
+def period_shares(counts: pd.DataFrame, min_tweets: int = MIN_PERIOD_TWEETS) -> pd.DataFrame:
+    """`period_counts` as the long table of `topics_over_time`."""
+    counts = counts.astype(np.int64).sort_index().sort_index(axis=1)
     counts = counts.loc[counts.sum(axis=1) >= min_tweets]
+    if counts.empty:
+        return pd.DataFrame(columns=["period", "topic", "tweets", "share"])
     shares = counts.div(counts.sum(axis=1), axis=0)
     table = counts.stack().rename("tweets").to_frame().join(shares.stack().rename("share").round(6))
     return table.reset_index()[["period", "topic", "tweets", "share"]]

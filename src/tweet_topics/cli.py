@@ -16,15 +16,25 @@ def device(value: str) -> str:
     raise argparse.ArgumentTypeError(f"'{value}' is not auto, cpu, cuda or cuda:N")
 
 
+def period(value: str) -> str:
+    if value in ("D", "W", "M"):
+        return value
+    raise argparse.ArgumentTypeError(f"'{value}' is not D (days), W (weeks) or M (months)")
+
+
 def predict_command(args: argparse.Namespace) -> None:
     from tweet_topics.predict import predict_file
     from tweet_topics.router import Router
 
     source = None if args.input in (None, Path("-")) else args.input
     summary = predict_file(Router.load(args.models), source, args.output, args.text_column, args.id_column,
-                           args.input_format, args.output_format, args.device, args.model, progress=not args.quiet)
+                           args.input_format, args.output_format, args.device, args.model, progress=not args.quiet,
+                           over_time=args.over_time, period=args.period)
     if not args.quiet:
         print(f"predict: {summary['n_messages']} messages -> {args.output or 'stdout'}", file=sys.stderr)
+        for trend in summary.get("trending", []):
+            print(f"  {trend['topic']}: {trend['share']:.1%} in the last period (from {trend['period']}), against"
+                  f" {trend['share_before']:.1%} before", file=sys.stderr)
 
 
 def labelled_command(args: argparse.Namespace) -> None:
@@ -84,6 +94,10 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", default=None,
                          help="a local folder with the embedding model's weights, if the recorded name does not"
                               " resolve here; its weights must be the trained ones")
+    predict.add_argument("--over-time", type=Path, default=None, metavar="CSV",
+                         help="also write the topic shares per period of the dated messages (created_at) to CSV")
+    predict.add_argument("--period", type=period, default="W",
+                         help="the period of --over-time: D, W (default) or M")
     predict.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     predict.set_defaults(run=predict_command)
     labelled = commands.add_parser(

@@ -1,12 +1,16 @@
 """`predict`: read messages (CSV, JSONL or lines), route them in batches with the trained router, write each one's
-topic, its probability and the next alternatives (CSV or JSONL), streaming so that a file of any size fits."""
+topic, its probability and the next alternatives (CSV or JSONL), streaming so that a file of any size fits.
+
+A message's brand and time travel with it when the input has them (a `brand` or `created_at` column or field; a
+twcs file's brand is the one its text addresses, as in prepare), and a dated input can give the topics over time,
+the evaluate stage's view of the same name, for new data."""
 
 import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -14,18 +18,22 @@ import numpy as np
 import pandas as pd
 
 from tweet_topics.atomic import atomic_file
+from tweet_topics.breakdowns import period_counts, period_shares, trending
 from tweet_topics.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
 from tweet_topics.ingest import parse_inbound
+from tweet_topics.prepare import TWCS_TIME_FORMAT, addressed_brand, sane_text
 
 N_ALTERNATIVES = 3
 ID_COLUMNS = ("tweet_id", "id")  # used as the message id when present, in this order
+CARRIED = ("brand", "created_at")  # columns or fields copied to the output when the input has them
 
 
 @dataclass
 class Batch:
     ids: list[str]
     texts: list[str]
+    carried: dict[str, list[str]] = field(default_factory=dict)  # CARRIED name -> a value per message
 
 
 def input_format(path: Path | None, requested: str | None) -> str:
@@ -69,16 +77,25 @@ def _csv_batches(source, name: str, text_column: str, id_column: str | None, bat
             if first_row == 1:
                 _require_columns(name, chunk.columns, text_column, id_column)
             ids, texts = _ids(chunk, id_column, first_row), chunk[text_column].tolist()
-            if "inbound" in chunk.columns:  # a twcs file: the customers' tweets only, as in the pipeline
+            carried = {column: chunk[column].tolist() for column in CARRIED if column in chunk.columns}
+            twcs = "inbound" in chunk.columns
+            if twcs and "brand" not in carried:  # the brand the tweet addresses, as prepare finds it
+                no_reply = pd.Series("", index=chunk.index, dtype=chunk[text_column].dtype)
+                carried["brand"] = addressed_brand(sane_text(chunk[text_column]), no_reply).tolist()
+            if twcs:  # the customers' tweets only, as in the pipeline
                 keep = parse_inbound(chunk["inbound"], Path(name), first_row).to_numpy()
-                ids = [i for i, k in zip(ids, keep, strict=True) if k]
-                texts = [t for t, k in zip(texts, keep, strict=True) if k]
-            yield Batch(ids, texts)
+                ids, texts = _kept(ids, keep), _kept(texts, keep)
+                carried = {column: _kept(values, keep) for column, values in carried.items()}
+            yield Batch(ids, texts, carried)
             first_row += len(chunk)
     except pd.errors.EmptyDataError:
         return  # an empty file: no messages
     except pd.errors.ParserError as error:
         raise UserError(f"{name}: not a readable CSV ({str(error).splitlines()[0]})") from None
+
+
+def _kept(values: list, keep: np.ndarray) -> list:
+    return [value for value, k in zip(values, keep, strict=True) if k]
 
 
 def _require_columns(name: str, columns: Iterable[str], text_column: str, id_column: str | None) -> None:
@@ -96,7 +113,8 @@ def _ids(chunk: pd.DataFrame, id_column: str | None, first_row: int) -> list[str
     return chunk[column].tolist()
 
 
-def _jsonl_rows(handle: TextIO, name: str, text_column: str, id_column: str | None) -> Iterator[tuple[str, str]]:
+def _jsonl_rows(handle: TextIO, name: str, text_column: str,
+                id_column: str | None) -> Iterator[tuple[str, str, dict]]:
     for number, line in enumerate(handle, start=1):
         if not line.strip():
             continue
@@ -111,37 +129,46 @@ def _jsonl_rows(handle: TextIO, name: str, text_column: str, id_column: str | No
         if id_column is not None and id_column not in record:
             raise UserError(f"{name}: line {number} has no '{id_column}' field; fix --id-column")
         text = record[text_column]
-        yield (str(record[column]) if column else str(number)), (text if isinstance(text, str) else "")
+        carried = {key: "" if record[key] is None else str(record[key]) for key in CARRIED if key in record}
+        yield (str(record[column]) if column else str(number)), (text if isinstance(text, str) else ""), carried
 
 
-def _line_rows(handle: TextIO, name: str, text_column: str, id_column: str | None) -> Iterator[tuple[str, str]]:
+def _line_rows(handle: TextIO, name: str, text_column: str,
+               id_column: str | None) -> Iterator[tuple[str, str, dict]]:
     for number, line in enumerate(handle, start=1):
         text = line.rstrip("\r\n")
         if text.strip():
-            yield str(number), text
+            yield str(number), text, {}
 
 
-def _batched(rows: Iterator[tuple[str, str]], batch_size: int) -> Iterator[Batch]:
+def _batched(rows: Iterator[tuple[str, str, dict]], batch_size: int) -> Iterator[Batch]:
+    """Batches of rows; a field some records lack is "" for them (the first record with it names the column)."""
     batch = Batch([], [])
-    for identifier, text in rows:
+    for identifier, text, carried in rows:
+        for key in carried.keys() - batch.carried.keys():
+            batch.carried[key] = [""] * len(batch.ids)
+        for key, values in batch.carried.items():
+            values.append(carried.get(key, ""))
         batch.ids.append(identifier)
         batch.texts.append(text)
         if len(batch.ids) == batch_size:
             yield batch
-            batch = Batch([], [])
+            batch = Batch([], [], {key: [] for key in batch.carried})
     if batch.ids:
         yield batch
 
 
-def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str],
-                       topic_ids: list[int]) -> list[dict]:
-    """One record per message: its topic (stable id and name), the probability, and the next N_ALTERNATIVES topics
-    by probability."""
+def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str], topic_ids: list[int],
+                       carried: dict[str, list[str]] | None = None) -> list[dict]:
+    """One record per message: its carried brand and time, its topic (stable id and name), the probability, and
+    the next N_ALTERNATIVES topics by probability."""
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :1 + N_ALTERNATIVES]
+    carried = carried or {}
     records = []
-    for identifier, order, row in zip(ids, ranked, probabilities, strict=True):
+    for index, (identifier, order, row) in enumerate(zip(ids, ranked, probabilities, strict=True)):
         records.append({
-            "id": identifier, "topic_id": topic_ids[order[0]], "topic_label": labels[order[0]],
+            "id": identifier, **{column: values[index] for column, values in carried.items()},
+            "topic_id": topic_ids[order[0]], "topic_label": labels[order[0]],
             "probability": round(float(row[order[0]]), 6),
             "alternatives": [{"topic_id": topic_ids[t], "topic_label": labels[t],
                               "probability": round(float(row[t]), 6)} for t in order[1:]],
@@ -152,10 +179,11 @@ def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[s
 class PredictionWriter:
     """Writes records as CSV (alternatives flattened to alt1_topic_id, ...) or JSONL."""
 
-    def __init__(self, handle: TextIO, fmt: str) -> None:
+    def __init__(self, handle: TextIO, fmt: str, carried: Iterable[str] = ()) -> None:
         self.handle, self.fmt = handle, fmt
+        self.carried = [column for column in CARRIED if column in set(carried)]  # the CSV's, from the first batch
         if fmt == "csv":
-            header = ["id", "topic_id", "topic_label", "probability"]
+            header = ["id", *self.carried, "topic_id", "topic_label", "probability"]
             for rank in range(1, N_ALTERNATIVES + 1):
                 header += [f"alt{rank}_topic_id", f"alt{rank}_topic_label", f"alt{rank}_probability"]
             self.csv = csv.writer(handle, lineterminator="\n")
@@ -166,7 +194,8 @@ class PredictionWriter:
             if self.fmt == "jsonl":
                 self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
                 continue
-            row = [record["id"], record["topic_id"], record["topic_label"], record["probability"]]
+            row = [record["id"], *(record.get(column, "") for column in self.carried), record["topic_id"],
+                   record["topic_label"], record["probability"]]
             for rank in range(N_ALTERNATIVES):
                 alternative = record["alternatives"][rank] if rank < len(record["alternatives"]) else {}
                 row += [alternative.get("topic_id", ""), alternative.get("topic_label", ""),
@@ -175,25 +204,40 @@ class PredictionWriter:
         self.handle.flush()
 
 
+def parse_times(values: list[str]) -> pd.Series:
+    """UTC timestamps in twcs's format (prepare's) or ISO 8601; NaT where neither reads."""
+    values = pd.Series(values, dtype=object)
+    twcs = pd.to_datetime(values, format=TWCS_TIME_FORMAT, errors="coerce", utc=True)
+    return twcs.fillna(pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True))
+
+
 def predict_file(router, source: Path | None, output: Path | None, text_column: str = "text",
                  id_column: str | None = None, input_fmt: str | None = None, output_fmt: str | None = None,
-                 device: str = "auto", model: str | None = None, progress: bool = True) -> dict:
-    """Route the messages of `source` (stdin if None) to `output` (stdout if None); returns a summary."""
+                 device: str = "auto", model: str | None = None, progress: bool = True,
+                 over_time: Path | None = None, period: str = "W") -> dict:
+    """Route the messages of `source` (stdin if None) to `output` (stdout if None); returns a summary. With
+    `over_time`, also the topic shares per `period` of the dated messages, as the evaluate stage writes them."""
     import itertools
 
     batches = read_batches(source, input_format(source, input_fmt), text_column, id_column)
     first = next(batches, None)  # reads and checks the input before the encoder takes seconds to load
+    if over_time is not None and first is not None and "created_at" not in first.carried:
+        raise UserError(f"{source or '<stdin>'}: no created_at column or field, so no topics over time; give a dated"
+                        " file or leave out --over-time")
     if first is not None:
         router.with_encoder(device, model)
     return predict_stream(router, itertools.chain([first] if first else [], batches), output,
-                          output_format(output, output_fmt), progress)
+                          output_format(output, output_fmt), progress, over_time, period)
 
 
-def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: str, progress: bool = True) -> dict:
-    """Route every batch and write the predictions to `output` (atomically) or stdout; returns a summary."""
+def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: str, progress: bool = True,
+                   over_time: Path | None = None, period: str = "W") -> dict:
+    """Route every batch and write the predictions to `output` (atomically) or stdout, and the topics over time to
+    `over_time` when given; returns a summary."""
     from tqdm import tqdm
 
     counts = np.zeros(len(router.labels), dtype=np.int64)
+    per_period = period_counts(pd.Series([], dtype=object), np.array([]), period)
     confidence = []
     with ExitStack() as stack:
         if output is None:
@@ -201,22 +245,36 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
         else:
             tmp = stack.enter_context(atomic_file(output))
             handle = stack.enter_context(open(tmp, "w", encoding="utf-8", newline=""))
-        writer = PredictionWriter(handle, fmt)
+        writer = None
         bar = stack.enter_context(tqdm(unit="msg", desc="predict", disable=not progress, file=sys.stderr))
         for batch in batches:
             if not batch.ids:
                 continue
+            writer = writer or PredictionWriter(handle, fmt, batch.carried)
             probabilities = router.route(batch.texts)
-            writer.write(prediction_records(batch.ids, probabilities, router.labels, router.topic_ids))
-            counts += np.bincount(probabilities.argmax(axis=1), minlength=len(counts))
+            writer.write(prediction_records(batch.ids, probabilities, router.labels, router.topic_ids,
+                                            batch.carried))
+            top_topic = probabilities.argmax(axis=1)
+            counts += np.bincount(top_topic, minlength=len(counts))
+            if over_time is not None and "created_at" in batch.carried:
+                per_period = per_period.add(period_counts(parse_times(batch.carried["created_at"]),
+                                                          np.asarray(router.labels)[top_topic], period),
+                                            fill_value=0)
             confidence.append(probabilities.max(axis=1))
             bar.update(len(batch.ids))
+        writer = writer or PredictionWriter(handle, fmt)  # an empty input: the header alone
         handle.flush()
         if output is not None:
             handle.close()
     top = np.concatenate(confidence) if confidence else np.empty(0)
     total = max(int(counts.sum()), 1)
-    return {"n_messages": int(counts.sum()),
+    trends = None
+    if over_time is not None:
+        table = period_shares(per_period)
+        with atomic_file(over_time) as tmp:
+            table.to_csv(tmp, index=False)
+        trends = trending(table)
+    return {"n_messages": int(counts.sum()), **({"trending": trends} if trends is not None else {}),
             "topic_share": {label: round(int(n) / total, 6) for label, n in zip(router.labels, counts, strict=True)},
             "mean_probability": round(float(top.mean()), 6) if len(top) else None,
             # routing signals to watch (docs): a falling mean or a rising share of unsure messages means drift

@@ -1,5 +1,6 @@
-"""The trained router: text -> embedding view -> embedding -> reduction -> topic probabilities, exactly as the
-pipeline computed them, from the artifacts in models/ that the manifest ties together."""
+"""The trained router: text -> embedding view -> embedding -> reduction -> topic probabilities, by the pipeline's
+own steps (the same topics; probabilities equal up to float32 rounding), from the artifacts in models/ that the
+manifest ties together."""
 
 from dataclasses import dataclass
 from pathlib import Path

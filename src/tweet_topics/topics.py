@@ -9,6 +9,11 @@ from sklearn.preprocessing import normalize
 
 # Negations stay in the keyword view ("not work" is a topic), but alone they name nothing.
 UNINFORMATIVE_TERMS = frozenset({"not", "no", "never", "nor"})
+# The words emoji and emoticon names use for a glyph's form, not its meaning ("smiling face with smiling eyes",
+# "raised hand", "red heart"), as the keyword view lemmatises them: in the sample customers seldom write them as words,
+# and "face" led two topic labels (bench/emoji_keywords.py). No term holding one is a keyword. An emoji's meaning
+# words (smile, joy, tear, heart, thumb) stay, and so do form words customers write ("sign in", "button", "mark").
+EMOJI_FORM_WORDS = frozenset({"face", "eye", "hand", "red"})
 # the label of a topic whose tweets hold no keyword at all: a link, an image or a handle and nothing else
 NO_WORDS = "(no words: links, images or handles only)"
 
@@ -20,7 +25,8 @@ def ctfidf_keywords(keyword_texts: list[str], labels: np.ndarray, n_topics: int,
 
     A topic's documents count as one document: tf is a term's share of the topic's words and idf is
     log(1 + mean words per topic / the term's frequency over all topics), so words every topic uses score low.
-    Terms holding one of `excluded_words` (the brands' names), and lone negations, are left out.
+    Terms holding one of `excluded_words` (the brands' names) or an emoji's form word, and lone negations, are
+    left out.
     """
     # the keyword view is already tokenised, lower-cased and stripped of stopwords: split on spaces only
     vectorizer = CountVectorizer(ngram_range=ngram_range, token_pattern=r"\S+", lowercase=False,
@@ -36,8 +42,8 @@ def ctfidf_keywords(keyword_texts: list[str], labels: np.ndarray, n_topics: int,
     idf = np.log1p(topic_counts.sum() / n_topics / np.maximum(frequency, 1))
     scores = normalize(topic_counts, norm="l1").multiply(idf).tocsr()
     terms = vectorizer.get_feature_names_out()
-    informative = np.array([term not in UNINFORMATIVE_TERMS and excluded_words.isdisjoint(term.split())
-                            for term in terms])
+    left_out = excluded_words | EMOJI_FORM_WORDS
+    informative = np.array([term not in UNINFORMATIVE_TERMS and left_out.isdisjoint(term.split()) for term in terms])
     scores = scores.multiply(informative[np.newaxis, :]).tocsr()
     scores.eliminate_zeros()
     keywords = []
@@ -50,10 +56,16 @@ def ctfidf_keywords(keyword_texts: list[str], labels: np.ndarray, n_topics: int,
 
 
 def short_label(keywords: list[str], n_words: int = 3) -> str:
-    """The first few keywords, skipping one whose words an earlier pick already holds ("card" after "gift card")."""
+    """The first few keywords, a word read as the phrase it forms with another keyword when that phrase is a keyword
+    too ("direct message", not "message / direct"), skipping one whose words an earlier pick already holds ("card"
+    after "gift card")."""
+    unigrams = {keyword for keyword in keywords if " " not in keyword}
+    phrases = [keyword for keyword in keywords if " " in keyword and set(keyword.split()) <= unigrams]
     picked: list[str] = []
     seen: set[str] = set()
     for keyword in keywords:
+        if " " not in keyword:
+            keyword = next((phrase for phrase in phrases if keyword in phrase.split()), keyword)
         words = set(keyword.split())
         if words & seen:
             continue
