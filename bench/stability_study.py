@@ -33,13 +33,22 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from tweet_topics.cluster import fit_kmeans
 from tweet_topics.labelled import agreement_scores
-from tweet_topics.neighbours import membership_strengths, neighbours_within, normalise_rows
+from tweet_topics.neighbours import membership_strengths, nearest_others, normalise_rows
 from tweet_topics.params import load_sections
 from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer, single_thread
 from tweet_topics.stability import perturbed, refit_params
 
 REPO = Path(__file__).resolve().parents[1]
 CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
+
+def smoothed(steps: int, neighbours: int, n_init: int = 100, pca: int | None = None, note: str = "") -> tuple:
+    """A smoothed-pca configuration: its name in the table, method and overrides."""
+    name = (f"smoothed-pca, {steps} step{'s' if steps > 1 else ''}, {neighbours} neighbours"
+            f"{f', PCA {pca}' if pca else ''} (n_init {n_init}){note}")
+    overrides = {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": steps, "n_neighbors": neighbours},
+                 **({"pca": {"n_components": pca}} if pca else {}), "kmeans": {"n_init": n_init}}
+    return name, "pipeline", overrides
+
 
 # id -> (what the table calls it, method, overrides of params.yaml sections); methods: pipeline | consensus | spectral
 CONFIGS = {
@@ -52,28 +61,13 @@ CONFIGS = {
                   {"reduce": {"method": "umap"}, "kmeans": {"n_init": 100}}),
     "umap_consensus": ("consensus of 5 umap layouts", "consensus", {"kmeans": {"n_init": 10}}),
     "spectral": ("spectral, 20 eigenvectors of the kNN graph", "spectral", {"kmeans": {"n_init": 100}}),
-    "smoothed_n10": ("smoothed-pca, 1 step, 15 neighbours (n_init 10)", "pipeline",
-                     {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 15},
-                      "kmeans": {"n_init": 10}}),
-    "smoothed": ("smoothed-pca, 1 step, 15 neighbours (n_init 100)", "pipeline",
-                 {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 15},
-                  "kmeans": {"n_init": 100}}),
-    "smoothed_2_steps": ("smoothed-pca, 2 steps, 15 neighbours (n_init 100)", "pipeline",
-                         {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 2, "n_neighbors": 15},
-                          "kmeans": {"n_init": 100}}),
-    "smoothed_30_neighbours": ("smoothed-pca, 1 step, 30 neighbours (n_init 100): the default", "pipeline",
-                               {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 30},
-                                "kmeans": {"n_init": 100}}),
-    "smoothed_50_neighbours": ("smoothed-pca, 1 step, 50 neighbours (n_init 100)", "pipeline",
-                               {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 50},
-                                "kmeans": {"n_init": 100}}),
-    "smoothed_30_neighbours_2_steps": ("smoothed-pca, 2 steps, 30 neighbours (n_init 100)", "pipeline",
-                                       {"reduce": {"method": "smoothed-pca"},
-                                        "smoothing": {"steps": 2, "n_neighbors": 30}, "kmeans": {"n_init": 100}}),
-    "smoothed_pca20": ("smoothed-pca, 1 step, 15 neighbours, PCA 20 (n_init 100)", "pipeline",
-                       {"reduce": {"method": "smoothed-pca"}, "smoothing": {"steps": 1, "n_neighbors": 15},
-                        "pca": {"n_components": 20},
-                        "kmeans": {"n_init": 100}}),
+    "smoothed_n10": smoothed(1, 15, n_init=10),
+    "smoothed": smoothed(1, 15),
+    "smoothed_2_steps": smoothed(2, 15),
+    "smoothed_30_neighbours": smoothed(1, 30, note=": the default"),
+    "smoothed_50_neighbours": smoothed(1, 50),
+    "smoothed_30_neighbours_2_steps": smoothed(2, 30),
+    "smoothed_pca20": smoothed(1, 15, pca=20),
 }
 
 
@@ -105,8 +99,8 @@ def consensus_topics(embeddings: np.ndarray, params: dict, k: int, layouts: int 
 
 def spectral_topics(embeddings: np.ndarray, params: dict, k: int, n_vectors: int = 20) -> np.ndarray:
     unit = normalise_rows(embeddings)
-    indices, distances = neighbours_within(unit, 15)
     n = len(unit)
+    indices, distances = nearest_others(unit, unit, 15, np.arange(n))
     directed = sparse.csr_matrix((membership_strengths(distances).ravel(), (np.repeat(np.arange(n), 15),
                                                                              indices.ravel())), shape=(n, n))
     graph = directed + directed.T - directed.multiply(directed.T)
