@@ -66,12 +66,14 @@ def neighbourhood_scales(distances: np.ndarray) -> np.ndarray:
     return np.maximum(sigma, MIN_K_DIST_SCALE * distances.mean(axis=1))
 
 
-def neighbours_within(reference: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each reference row's k nearest other rows (itself left out; an identical twin stays), nearest first."""
-    indices, distances = nearest_neighbours(reference, reference, k + 1)
-    itself = indices == np.arange(len(reference))[:, None]
-    # drop the row itself where it was found, else the farthest of the k + 1
-    drop = np.where(itself.any(axis=1), itself.argmax(axis=1), k)
-    keep = np.ones_like(itself)
-    keep[np.arange(len(reference)), drop] = False
+def nearest_others(points: np.ndarray, reference: np.ndarray, k: int,
+                   exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`nearest_neighbours` with reference row `exclude[i]` left out of point i's (itself, for a fitted point; an
+    identical twin stays), nearest first."""
+    indices, distances = nearest_neighbours(points, reference, k + 1)
+    found = indices == exclude[:, None]
+    # drop the excluded row where it was found, else the farthest of the k + 1
+    drop = np.where(found.any(axis=1), found.argmax(axis=1), k)
+    keep = np.ones_like(found)
+    keep[np.arange(len(indices)), drop] = False
     return indices[keep].reshape(-1, k), distances[keep].reshape(-1, k)

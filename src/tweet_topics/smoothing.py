@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from tweet_topics.errors import UserError
-from tweet_topics.neighbours import nearest_neighbours, neighbourhood_scales, normalise_rows
+from tweet_topics.neighbours import nearest_neighbours, nearest_others, neighbourhood_scales, normalise_rows
 from tweet_topics.sampling import fit_rows
 
 # nearest reference points searched for incoming edges, as a multiple of k: a point that counts x among its k
@@ -82,14 +82,9 @@ def candidates(points: np.ndarray, reference: np.ndarray, k: int,
                exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Each point's CANDIDATE_FACTOR * k nearest reference rows (its `exclude` row left out), nearest first."""
     wanted = min(CANDIDATE_FACTOR * k, len(reference) - (exclude is not None))
-    indices, distances = nearest_neighbours(points, reference, wanted + (exclude is not None))
     if exclude is None:
-        return indices, distances
-    found = indices == exclude[:, None]
-    drop = np.where(found.any(axis=1), found.argmax(axis=1), wanted)  # itself, else the farthest
-    keep = np.ones_like(found)
-    keep[np.arange(len(indices)), drop] = False
-    return indices[keep].reshape(-1, wanted), distances[keep].reshape(-1, wanted)
+        return nearest_neighbours(points, reference, wanted)
+    return nearest_others(points, reference, wanted, exclude)
 
 
 def faded_weights(distances: np.ndarray, sigma: np.ndarray, radius: np.ndarray) -> np.ndarray:
