@@ -52,7 +52,7 @@ def main() -> None:
 
     startup = startup_seconds(args.models, args.startup_runs)
 
-    router = Router.load(args.models).with_encoder("cpu")
+    router = Router.load(args.models, "cpu")
     for text in texts[:20]:
         router.route([text])  # warm-up: first calls compile and allocate
     latencies = []
@@ -63,17 +63,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        summary = predict_file(router, args.sample, Path(tmp) / "out.csv", device="cpu", progress=False)
+        summary = predict_file(args.models, args.sample, Path(tmp) / "out.csv", device="cpu", progress=False)
         batch_seconds = time.perf_counter() - start
-    batch_size = router.manifest["params"]["featurize"]["batch_size"]
-    views = [router.cleaner.embedding_view(text) for text in texts]
+    batch_size = router.messages.encoder.spec.batch_size
+    views = router.messages.encoder_view(texts)
     start = time.perf_counter()
-    router.encoder.encode(views, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
+    router.messages.encoder.model.encode(views, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
     encode_seconds = time.perf_counter() - start
 
     p50, p95 = np.percentile(np.array(latencies) * 1000, [50, 95])
-    print(f"models: {router.manifest['params']['reduce']['method']} reduction,"
-          f" {len(router.labels)} topics; sample: {args.sample} ({len(texts)} inbound tweets)")
+    print(f"models: {router.topics.manifest['params']['reduce']['method']} reduction,"
+          f" {len(router.topics.labels)} topics; sample: {args.sample} ({len(texts)} inbound tweets)")
     print(f"start-up (one message, process start to exit): median {statistics.median(startup):.2f} s"
           f" over {len(startup)} runs {[round(t, 2) for t in startup]}")
     print(f"single-message latency after warm-up ({len(latencies)} messages): p50 {p50:.1f} ms, p95 {p95:.1f} ms")

@@ -95,14 +95,15 @@ def timings(root: Path) -> dict[str, dict]:
 def encode_ratio(root: Path) -> dict:
     """Featurize's embedding against a bare SentenceTransformer.encode of the same texts, in this process."""
     sys.path.insert(0, str(REPO / "src"))
-    from tweet_topics.embed import embed_texts, load_encoder
+    from tweet_topics.embed import Encoder
+    from tweet_topics.encoder import EncoderSpec
     from tweet_topics.params import load_section
 
     featurize = load_section("featurize", root / "params.yaml")
     texts = pd.read_parquet(root / "data" / "03_preprocessed" / "discovery.parquet")["embedding_text"]
     texts = texts.head(ENCODE_TEXTS).tolist()
-    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
-    bare = getattr(encoder, "source", encoder)  # the torch model under an onnx-int8 encoder
+    encoder = Encoder.load(EncoderSpec.from_params(featurize))
+    bare = getattr(encoder.model, "source", encoder.model)  # the torch model under an onnx-int8 encoder
     bare.encode(texts[:64], batch_size=64)  # warm-up
     rates = {"bare_encode": [], "featurize_embed": []}
     for _ in range(2):  # interleaved, so that machine noise hits both
@@ -110,7 +111,7 @@ def encode_ratio(root: Path) -> dict:
         bare.encode(texts, batch_size=64, convert_to_numpy=True)
         rates["bare_encode"].append(len(texts) / (time.perf_counter() - start))
         start = time.perf_counter()
-        embed_texts(encoder, texts, featurize["batch_size"])
+        encoder.embed(texts)
         rates["featurize_embed"].append(len(texts) / (time.perf_counter() - start))
     medians = {name: float(np.median(values)) for name, values in rates.items()}
     return {**medians, "ratio": medians["featurize_embed"] / medians["bare_encode"], "texts": len(texts)}

@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from tweet_topics.cluster import fit_kmeans  # noqa: E402
 from tweet_topics.datasets import read_arrays  # noqa: E402
-from tweet_topics.embed import embed_texts, load_encoder  # noqa: E402
+from tweet_topics.embed import Encoder  # noqa: E402
+from tweet_topics.encoder import EncoderSpec  # noqa: E402
 from tweet_topics.labelled import agreement_scores  # noqa: E402
 from tweet_topics.labelled_eval import PIPELINE_SECTIONS, read_labelled_csv  # noqa: E402
 from tweet_topics.params import load_section  # noqa: E402
@@ -98,8 +99,7 @@ def labelled(params: dict) -> list[dict]:
     featurize = params["featurize"]
     cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False)
     embedding_view = [cleaner.embedding_view(text) for text in frame["text"]]
-    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
-    embeddings = embed_texts(encoder, embedding_view, featurize["batch_size"])
+    embeddings = Encoder.load(EncoderSpec.from_params(featurize)).embed(embedding_view)
     rows = []
     _, umap_reduced = fit_reducer(embeddings, "umap", params["pca"], params["umap"])
     for name, override in kmeans_variants(len(embeddings), params["kmeans"]["seed"]).items():

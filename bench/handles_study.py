@@ -20,7 +20,8 @@ import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
 from tweet_topics.cluster import fit_kmeans
-from tweet_topics.embed import embed_texts, load_encoder
+from tweet_topics.embed import Encoder
+from tweet_topics.encoder import EncoderSpec
 from tweet_topics.params import load_sections
 from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer
 from tweet_topics.text.cleaner import HANDLE_MODES, TweetCleaner
@@ -50,12 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     discovery = pd.read_parquet(args.run / "data" / "02_prepared" / "discovery.parquet", columns=["text", "brand"])
     clinc = pd.read_csv(CLINC)["text"].tolist()
     featurize = params["featurize"]
-    encoder = load_encoder(featurize["model"], "cpu", featurize["backend"], "float32")
+    encoder = Encoder.load(EncoderSpec.from_params({**featurize, "device": "cpu", "dtype": "float32"}))
     results, clinc_views = {}, {}
     for mode in HANDLE_MODES:
         cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False, handles=mode)
-        embeddings = embed_texts(encoder, [cleaner.embedding_view(text) for text in discovery["text"]],
-                                 featurize["batch_size"])
+        embeddings = encoder.embed([cleaner.embedding_view(text) for text in discovery["text"]])
         _, reduced = fit_reducer(embeddings, params)
         topics = fit_kmeans(reduced, params["kmeans"]["n_clusters"], params["kmeans"]).predict(reduced)
         results[mode] = brand_scores(discovery["brand"].to_numpy(), topics)

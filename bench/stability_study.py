@@ -130,15 +130,16 @@ def clinc_scores(method: str, embeddings: np.ndarray, truth: np.ndarray, params:
 
 
 def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
-    from tweet_topics.embed import embed_texts, load_encoder
+    from tweet_topics.embed import Encoder
+    from tweet_topics.encoder import EncoderSpec
     from tweet_topics.text.cleaner import TweetCleaner
 
     frame = pd.read_csv(CLINC)
     cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False, handles=params["preprocess"]["handles"])
     views = [cleaner.embedding_view(text) for text in frame["text"]]
     featurize = params["featurize"]
-    encoder = load_encoder(featurize["model"], "cpu", featurize["backend"], "float32")
-    return embed_texts(encoder, views, featurize["batch_size"]), frame["label"].to_numpy()
+    encoder = Encoder.load(EncoderSpec.from_params({**featurize, "device": "cpu", "dtype": "float32"}))
+    return encoder.embed(views), frame["label"].to_numpy()
 
 
 def table(results: dict) -> str:

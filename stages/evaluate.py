@@ -2,7 +2,6 @@
 `dvc plots`."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,20 @@ from tweet_topics.classify import load_classifier
 from tweet_topics.datasets import read_arrays, read_frames
 from tweet_topics.evaluate import confusion_rows, report, split_scores
 from tweet_topics.params import load_sections
+from tweet_topics.paths import (
+    CLASSIFICATION_REPORT,
+    CLASSIFIER,
+    CLUSTERED,
+    EMBEDDINGS,
+    EVALUATION_PREDICTIONS,
+    METRICS,
+    MODELS,
+    PLOTS,
+    REDUCED,
+    REPORT,
+    TOPIC_CHANGES,
+    TOPICS,
+)
 from tweet_topics.quality import partition_quality
 from tweet_topics.reduce import REDUCE_SECTIONS
 from tweet_topics.report import (
@@ -31,29 +44,18 @@ from tweet_topics.stage import run_stage
 from tweet_topics.topic_changes import changes_markdown
 from tweet_topics.topics import topic_names
 
-EMBEDDINGS_DIR = Path("data/04_embeddings")
-REDUCED_DIR = Path("data/05_reduced")
-CLUSTERED_DIR = Path("data/06_clustered")
-MODEL_FILE = Path("models/classifier.npz")
-TOPICS_FILE = Path("models/topics.json")
-CHANGES_FILE = Path("metrics/topic_changes.json")
-METRICS_FILE = Path("metrics/metrics.json")
-CLASSIFICATION_REPORT_FILE = Path("metrics/classification_report.json")
-PLOTS_DIR = Path("metrics/plots")
-REPORT_DIR = Path("reports")
-PREDICTIONS_FILE = "evaluation_predictions.csv"
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
 
 
 def main() -> None:
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability")
     kmeans = params["kmeans"]
-    classifier = load_classifier(MODEL_FILE)
-    topics = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))
+    classifier = load_classifier(MODELS / CLASSIFIER)
+    topics = json.loads((MODELS / TOPICS).read_text(encoding="utf-8"))
     names = topic_names(topics)
     topic_ids = np.array([topic["topic"] for topic in topics["topics"]])
-    features = read_arrays(REDUCED_DIR)
-    frames = read_frames(CLUSTERED_DIR)
+    features = read_arrays(REDUCED)
+    frames = read_frames(CLUSTERED)
 
     metrics, predictions, probabilities = {}, {}, {}
     for split, frame in frames.items():
@@ -62,7 +64,7 @@ def main() -> None:
         metrics[split] = split_scores(frame["pseudo_label"].to_numpy(), predictions[split])
     discovery_labels = frames["discovery"]["pseudo_label"].to_numpy()
     n_topics = len(names)  # after people's merges
-    embeddings = read_arrays(EMBEDDINGS_DIR, lazy=True)["discovery"]
+    embeddings = read_arrays(EMBEDDINGS, lazy=True)["discovery"]
     every = pd.concat(frames.values(), ignore_index=True)  # every tweet with its topic, for the breakdowns
     shown = np.asarray(names, dtype=object)[every["pseudo_label"].to_numpy()]
     branded = every["brand"].to_numpy() != ""
@@ -77,16 +79,16 @@ def main() -> None:
     evaluation = frames["evaluation"]
     actual, predicted = evaluation["pseudo_label"].to_numpy(), predictions["evaluation"]
 
-    write_json(METRICS_FILE, metrics)
-    write_json(CLASSIFICATION_REPORT_FILE, report(actual, predicted, names))
+    write_json(METRICS, metrics)
+    write_json(CLASSIFICATION_REPORT, report(actual, predicted, names))
     sizes = topic_sizes_table(topics)
     points = topic_map_table(features["discovery"], discovery_labels, names, kmeans["seed"])
     confusion = confusion_rows(actual, predicted, evaluation["tweet_id"].to_numpy(), names, CONFUSION_MAX_ROWS)
     for name, table in [("confusion_evaluation", confusion), ("topic_sizes", sizes), ("topic_map", points),
                         ("topics_per_brand", per_brand), ("topics_over_time", over_time)]:
-        with atomic_file(PLOTS_DIR / f"{name}.csv") as tmp:
+        with atomic_file(PLOTS / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
-    with atomic_dir(REPORT_DIR) as tmp:
+    with atomic_dir(REPORT) as tmp:
         figures = {"sizes": "topic_sizes.png", "map": "topic_map.png", "confusion": "confusion_matrix.png",
                    "over_time": "topics_over_time.png", "per_brand": "topics_per_brand.png"}
         plot_topic_sizes(sizes, tmp / figures["sizes"])
@@ -94,7 +96,7 @@ def main() -> None:
         plot_confusion(actual, predicted, names, tmp / figures["confusion"])
         plot_topics_over_time(over_time, tmp / figures["over_time"])
         plot_topics_per_brand(per_brand, tmp / figures["per_brand"])
-        changes = changes_markdown(json.loads(CHANGES_FILE.read_text(encoding="utf-8")), topics)
+        changes = changes_markdown(json.loads(TOPIC_CHANGES.read_text(encoding="utf-8")), topics)
         (tmp / "report.md").write_text(markdown_report(topics, metrics, figures, changes, per_brand,
                                                        trending(over_time)), encoding="utf-8")
         # every evaluation tweet, to read the disagreements (and what `predict` must reproduce exactly)
@@ -102,7 +104,7 @@ def main() -> None:
             pseudo_label=topic_ids[actual], topic_id=topic_ids[predicted],
             topic_label=np.asarray(names, dtype=object)[predicted],
             probability=probabilities["evaluation"].max(axis=1),
-        ).to_csv(tmp / PREDICTIONS_FILE, index=False)
+        ).to_csv(tmp / EVALUATION_PREDICTIONS, index=False)
 
 
 if __name__ == "__main__":

@@ -13,19 +13,18 @@ import numpy as np
 
 from tweet_topics.atomic import atomic_dir, write_json
 from tweet_topics.datasets import read_frames, save_array_blocks
-from tweet_topics.embed import describe_encoder, embed_texts, embedding_recipe, load_encoder
+from tweet_topics.embed import Encoder
 from tweet_topics.embedding_cache import EmbeddingCache, text_keys
+from tweet_topics.encoder import EncoderSpec
 from tweet_topics.params import load_section
+from tweet_topics.paths import EMBEDDING_CACHE, EMBEDDINGS, ENCODER, PREPROCESSED
 from tweet_topics.stage import run_stage
 
-IN_DIR = Path("data/03_preprocessed")
-OUT_DIR = Path("data/04_embeddings")
-CACHE_DIR = Path(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", "data/embedding_cache"))
-ENCODER_FILE = "encoder.json"
+CACHE_DIR = Path(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", EMBEDDING_CACHE))
 SHARD_TEXTS = 131072  # new texts per cache shard: a killed long run keeps the shards it finished
 
 
-def embed_new_texts(encoder, cache: EmbeddingCache, texts: list[str], keys: np.ndarray, batch_size: int) -> int:
+def embed_new_texts(encoder: Encoder, cache: EmbeddingCache, texts: list[str], keys: np.ndarray) -> int:
     """Embed the distinct texts the cache lacks into new shards; how many there were."""
     from tqdm import tqdm
 
@@ -34,27 +33,26 @@ def embed_new_texts(encoder, cache: EmbeddingCache, texts: list[str], keys: np.n
     with tqdm(total=len(new), unit="tweet", desc="embed") as bar:
         for start in range(0, len(new), SHARD_TEXTS):
             rows = new[start:start + SHARD_TEXTS]
-            cache.add(keys[rows], lambda out, rows=rows: embed_texts(
-                encoder, [texts[i] for i in rows], batch_size, out=out, progress=bar.update))
+            cache.add(keys[rows], lambda out, rows=rows: encoder.embed([texts[i] for i in rows], out=out,
+                                                                    progress=bar.update))
     return len(new)
 
 
 def main() -> None:
     params = load_section("featurize")
     column = f"{params['text_view']}_text"
-    frames = read_frames(IN_DIR, columns=["tweet_id", column])
-    encoder = load_encoder(params["model"], params["device"], params["backend"], params["dtype"])
-    description = describe_encoder(params["model"], encoder)
-    cache = EmbeddingCache.open(CACHE_DIR, embedding_recipe(description, encoder, params["batch_size"]))
+    frames = read_frames(PREPROCESSED, columns=["tweet_id", column])
+    encoder = Encoder.load(EncoderSpec.from_params(params))
+    cache = EmbeddingCache.open(CACHE_DIR, encoder.recipe())
     texts = {split: frame[column].tolist() for split, frame in frames.items()}
     keys = {split: text_keys(split_texts) for split, split_texts in texts.items()}
     embed_new_texts(encoder, cache, [text for split in texts.values() for text in split],
-                    np.concatenate(list(keys.values())), params["batch_size"])
-    with atomic_dir(OUT_DIR) as tmp:
+                    np.concatenate(list(keys.values())))
+    with atomic_dir(EMBEDDINGS) as tmp:
         for split, frame in frames.items():
             save_array_blocks(tmp / f"{split}.npy", (len(frame), cache.dimension), cache.blocks(keys[split]))
             np.save(tmp / f"{split}_ids.npy", frame["tweet_id"].to_numpy())
-        write_json(tmp / ENCODER_FILE, description)
+        write_json(tmp / ENCODER, encoder.description())
 
 
 if __name__ == "__main__":

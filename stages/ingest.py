@@ -1,24 +1,18 @@
 """ingest: the inbound tweets of a twcs-format file (the committed sample, a local file or Kaggle's), split into
 discovery / validation / evaluation."""
 
-from pathlib import Path
-
 from tweet_topics.atomic import atomic_dir, write_json
 from tweet_topics.datasets import SPLITS, write_frames
 from tweet_topics.errors import UserError
 from tweet_topics.ingest import assign_splits, cap_tweets, raw_file, read_twcs, select_inbound
 from tweet_topics.params import load_section
+from tweet_topics.paths import INGEST_COUNTS, INGESTED, QUARANTINE, SAMPLE
 from tweet_topics.stage import run_stage
-
-SAMPLE_FILE = Path("data/sample/twcs_sample.csv.xz")
-OUT_DIR = Path("data/01_ingested")
-QUARANTINE_FILE = "quarantine.csv"
-COUNTS_FILE = Path("metrics/ingest.json")
 
 
 def main() -> None:
     params = load_section("ingest")
-    raw_path = raw_file(params, SAMPLE_FILE)
+    raw_path = raw_file(params, SAMPLE)
     tweets, counts, quarantined = select_inbound(read_twcs(raw_path), raw_path)
     tweets = cap_tweets(tweets, params["max_inbound"])
     split = assign_splits(tweets["tweet_id"], params["split_fractions"])
@@ -28,10 +22,10 @@ def main() -> None:
             raise UserError(f"{raw_path}: the {name} split is empty ({len(tweets)} inbound tweets kept):"
                             " use a larger file or raise ingest.max_inbound")
         counts[f"{name}_tweets"] = len(frame)
-    with atomic_dir(OUT_DIR) as tmp:
+    with atomic_dir(INGESTED) as tmp:
         write_frames(tmp, frames)
-        quarantined.to_csv(tmp / QUARANTINE_FILE, index=False)  # every dropped inbound row and why
-    write_json(COUNTS_FILE, counts)
+        quarantined.to_csv(tmp / QUARANTINE, index=False)  # every dropped inbound row and why
+    write_json(INGEST_COUNTS, counts)
 
 
 if __name__ == "__main__":

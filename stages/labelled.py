@@ -5,20 +5,18 @@ from pathlib import Path
 from tweet_topics.atomic import write_json
 from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
 from tweet_topics.params import load_section, load_sections
-from tweet_topics.router import Router
+from tweet_topics.paths import LABELLED_SCORES, MODELS
+from tweet_topics.router import TrainedTopics
 from tweet_topics.stage import run_stage
-
-MODELS_DIR = Path("models")
-OUT_FILE = Path("metrics/labelled.json")
 
 
 def main() -> None:
     labelled = load_section("labelled")
     params = load_sections(*PIPELINE_SECTIONS)
-    trained = Router.load(MODELS_DIR)
+    trained = TrainedTopics.load(MODELS)
     result = labelled_evaluation(read_labelled_csv(Path(labelled["path"])), params, labelled["k"] or None, trained,
                                  labelled["seeds"])
-    write_json(OUT_FILE, result)
+    write_json(LABELLED_SCORES, result)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,24 @@
 """preprocess: two text views per tweet, one for the encoder and one for keywords."""
 
-from pathlib import Path
-
 from tweet_topics.atomic import atomic_dir
 from tweet_topics.datasets import read_frames, write_frames
 from tweet_topics.params import load_section
+from tweet_topics.paths import PREPARED, PREPROCESSED
 from tweet_topics.stage import run_stage
 from tweet_topics.text.cleaner import TweetCleaner, handle_words
-
-IN_DIR = Path("data/02_prepared")
-OUT_DIR = Path("data/03_preprocessed")
+from tweet_topics.text.views import text_views
 
 
 def main() -> None:
     params = load_section("preprocess")
     cleaner = TweetCleaner(language=params["language"], handles=params["handles"])
-    frames = read_frames(IN_DIR)
+    frames = read_frames(PREPARED)
     for frame in frames.values():
-        frame["embedding_text"], frame["keyword_text"] = cleaner.views(frame["text"].tolist())
+        frame["embedding_text"], frame["keyword_text"] = text_views(cleaner, frame["text"].tolist())
         # the brand's handle as keywords ("spotify care"), so topic keywords can leave brand names out
         brand_keywords = {brand: cleaner.keyword_view(handle_words(brand)) for brand in frame["brand"].unique()}
         frame["brand_keywords"] = frame["brand"].map(brand_keywords)
-    with atomic_dir(OUT_DIR) as tmp:
+    with atomic_dir(PREPROCESSED) as tmp:
         write_frames(tmp, frames)
 
 

@@ -5,21 +5,15 @@ from pathlib import Path
 
 from tweet_topics.atomic import write_json
 from tweet_topics.params import load_section
+from tweet_topics.paths import MODELS, SCORE_SUMMARY, SCORED
 from tweet_topics.predict import predict_file
-from tweet_topics.router import Router
 from tweet_topics.stage import run_stage
-
-MODELS_DIR = Path("models")
-OUT_FILE = Path("data/07_scored/predictions.csv")
-METRICS_FILE = Path("metrics/score.json")
 
 
 def main() -> None:
     params = load_section("score")
-    router = Router.load(MODELS_DIR)
-    device = router.manifest["params"]["featurize"]["device"]
-    summary = predict_file(router, Path(params["input"]), OUT_FILE, params["text_column"], device=device)
-    write_json(METRICS_FILE, summary)
+    summary = predict_file(MODELS, Path(params["input"]), SCORED, params["text_column"])
+    write_json(SCORE_SUMMARY, summary)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,19 @@
 """sweep: cluster quality, inertia and end-to-end stability for each k in sweep.k_values, to choose
 kmeans.n_clusters (off the main path)."""
 
-from pathlib import Path
-
 import numpy as np
 
 from tweet_topics.atomic import atomic_file
 from tweet_topics.datasets import read_arrays
 from tweet_topics.errors import UserError
 from tweet_topics.params import load_section, load_sections
+from tweet_topics.paths import EMBEDDINGS, K_SWEEP, REDUCED
 from tweet_topics.quality import k_sweep
 from tweet_topics.reduce import REDUCE_SECTIONS
 from tweet_topics.sampling import fit_rows
 from tweet_topics.stability import refit_spaces, stability_sample
 from tweet_topics.stage import run_stage
 
-EMBEDDINGS_DIR = Path("data/04_embeddings")
-REDUCED_DIR = Path("data/05_reduced")
-SWEEP_FILE = Path("metrics/plots/k_sweep.csv")
 UNREAD_PARAMS = ("kmeans.n_clusters",)  # the sweep sets k itself: a new kmeans.n_clusters must not rerun it
 
 
@@ -25,17 +21,17 @@ def main() -> None:
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability")
     del params["kmeans"]["n_clusters"]
     sweep = load_section("sweep")
-    features = read_arrays(REDUCED_DIR, lazy=True)["discovery"]
+    features = read_arrays(REDUCED, lazy=True)["discovery"]
     # a fixed sample: the sweep compares k, it need not see every tweet
     features = np.asarray(features[fit_rows(len(features), sweep["max_tweets"], sweep["seed"])])
     too_large = [k for k in sweep["k_values"] if k > len(features)]
     if too_large:
         raise UserError(f"sweep.k_values holds k={too_large[0]} but only {len(features)} discovery tweets are"
                         " swept: lower the k values or raise ingest.max_inbound")
-    embeddings = read_arrays(EMBEDDINGS_DIR, lazy=True)["discovery"]
+    embeddings = read_arrays(EMBEDDINGS, lazy=True)["discovery"]
     sample = stability_sample(embeddings, params["stability"], params["kmeans"]["seed"])
     table = k_sweep(features, refit_spaces(sample, params, params["stability"]), sweep["k_values"], params)
-    with atomic_file(SWEEP_FILE) as tmp:
+    with atomic_file(K_SWEEP) as tmp:
         table.to_csv(tmp, index=False)
 
 

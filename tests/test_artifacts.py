@@ -12,9 +12,10 @@ from sklearn.linear_model import LogisticRegression
 from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.classify import load_classifier, save_classifier, train_classifier
 from tweet_topics.errors import UserError
-from tweet_topics.manifest import CLASSIFIER, MANIFEST, REDUCER, TOPICS, build_manifest, read_manifest
+from tweet_topics.manifest import build_manifest, read_manifest
+from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
 from tweet_topics.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
-from tweet_topics.router import Router
+from tweet_topics.router import TrainedTopics
 from tweet_topics.smoothing import SmoothedPcaReducer
 
 PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
@@ -140,7 +141,7 @@ def models(tmp_path):
     save_classifier(tmp_path / CLASSIFIER, train_classifier(reduced, labels, 1.0, None, 200))
     topics = {"n_topics": 3, "topics": [{"topic": i, "label": f"word{i} / other"} for i in range(3)]}
     (tmp_path / TOPICS).write_text(json.dumps(topics))
-    manifest = build_manifest(tmp_path, PARAMS, np.arange(90).astype(str), labels)
+    manifest = build_manifest(tmp_path, PARAMS, ENCODER, np.arange(90).astype(str), labels)
     (tmp_path / MANIFEST).write_text(json.dumps(manifest))
     return tmp_path
 
@@ -154,24 +155,25 @@ def test_manifest_records_model_params_labels_and_data(models):
     assert manifest["training_data"]["discovery_tweets"] == 90 and len(manifest["training_data"]["fingerprint"]) == 64
     assert set(manifest["artifacts"]) == {REDUCER, CLASSIFIER, TOPICS}
     assert manifest["package_version"]
-    router = Router.load(models)
-    assert router.classify(np.zeros((2, 4))).shape == (2, 3)
+    assert "encoder" not in manifest  # ENCODER has no `encoded_with`: the featurize params say how to embed
+    trained = TrainedTopics.load(models)
+    assert trained.probabilities(np.zeros((2, 12), dtype=np.float32)).shape == (2, 3)
 
 
 def test_an_artifact_from_another_run_is_refused(models):
     save_classifier(models / CLASSIFIER, train_classifier(np.eye(4)[[0, 1, 2, 3, 0, 1]], np.array([0, 1, 2] * 2),
                                                          1.0, None, 200))
     with pytest.raises(UserError, match=r"classifier\.npz is not the file .*manifest\.json was trained with"):
-        Router.load(models)
+        TrainedTopics.load(models)
 
 
 def test_missing_manifest_or_artifact_says_run_dvc_repro_or_pull(models):
     (models / CLASSIFIER).unlink()
     with pytest.raises(UserError, match=r"classifier\.npz not found: run `dvc repro`.* or `dvc pull`"):
-        Router.load(models)
+        TrainedTopics.load(models)
     (models / MANIFEST).unlink()
     with pytest.raises(UserError, match=r"manifest\.json not found: run `dvc repro`.* or `dvc pull`"):
-        Router.load(models)
+        TrainedTopics.load(models)
 
 
 def test_no_model_file_is_a_pickle(models):

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow
 
 
 def output_hashes(project) -> dict[str, str]:
-    """Every output's md5 in dvc.lock (the timings, which always differ, are not outputs: stage.TIMINGS_DIR)."""
+    """Every output's md5 in dvc.lock (the timings, which always differ, are not outputs: paths.TIMINGS)."""
     return {f"{name}:{out['path']}": out["md5"]
             for name, stage in yaml.safe_load((project / "dvc.lock").read_text())["stages"].items()
             for out in stage.get("outs", [])}

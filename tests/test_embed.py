@@ -3,7 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tweet_topics.embed import embed_texts, fixed_shape_batches, load_encoder, resolve_model
+from tweet_topics.embed import embed_texts, fixed_shape_batches
+from tweet_topics.encoder import load_encoder, resolve_model
 from tweet_topics.errors import UserError
 from tweet_topics.tokens import TokenisedTexts, Tokeniser, starts_of
 
@@ -118,7 +119,8 @@ def test_a_tokenizer_that_disagrees_with_preprocess_is_not_used(encoder, tweet_t
 def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tweet_texts):
     import torch
 
-    from tweet_topics.embed import describe_encoder, embedding_recipe, encoder_fingerprint
+    from tweet_topics.embed import embedding_recipe
+    from tweet_topics.encoder import describe_encoder, encoder_fingerprint
 
     half = load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu", dtype="float16")
     assert next(half.parameters()).dtype == torch.float16
@@ -131,14 +133,17 @@ def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tw
     assert vectors.dtype == np.float32 and cosine.min() > 0.9999 and not np.array_equal(vectors, reference)
 
 
-def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu(encoder):
-    from tweet_topics.embed import embedding_recipe, resolve_batch_size, resolve_dtype
+def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu_and_float16_and_1024_on_a_gpu():
+    from tweet_topics.encoder import EncoderSpec
 
-    assert resolve_dtype("auto", "cpu") == "float32" and resolve_dtype("auto", "cuda:1") == "float16"
-    assert resolve_dtype("float16", "cpu") == "float16"
-    assert resolve_batch_size("auto", encoder) == 16 and resolve_batch_size(64, encoder) == 64
-    assert embedding_recipe({"dimension": 384}, encoder, "auto")["batch_size"] == 16
-    assert np.array_equal(embed_texts(encoder, TEXTS, "auto"), embed_texts(encoder, TEXTS, 16))
+    def resolved(**settings) -> tuple:
+        spec = EncoderSpec("m", **settings).resolved()
+        return spec.device, spec.dtype, spec.batch_size
+
+    assert resolved(device="cpu") == ("cpu", "float32", 16)
+    assert resolved(device="cuda:1") == ("cuda:1", "float16", 1024)
+    assert resolved(device="cpu", dtype="float16", batch_size=64) == ("cpu", "float16", 64)
+    assert resolved(device="auto", backend="onnx-int8") == ("cpu", "int8", 1)
 
 
 def test_int8_in_float16_is_a_clear_error():
@@ -150,18 +155,41 @@ def test_int8_in_float16_is_a_clear_error():
 def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet_texts):
     import torch
 
-    from tweet_topics.embed import describe_encoder
-    from tweet_topics.router import Router
+    from tweet_topics.encoder import EncoderSpec, describe_encoder
+    from tweet_topics.router import Router, TrainedTopics
 
     featurize = {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding", "batch_size": 16,
                  "device": "auto", "backend": "torch"}
-    manifest = {"embedding_model": describe_encoder(featurize["model"], encoder),
-                "params": {"preprocess": {"language": "english"}, "featurize": {**featurize, "dtype": "float16"}}}
-    router = Router(manifest, reducer=None, classifier=None, labels=[], topic_ids=[]).with_encoder("cpu")
-    assert next(router.encoder.parameters()).dtype == torch.float16
+    recorded = EncoderSpec(featurize["model"], "cpu", "torch", "float16", 16)  # what featurize resolved and ran
+    manifest = {"embedding_model": describe_encoder(featurize["model"], encoder), "encoder": recorded.record(),
+                "params": {"preprocess": {"language": "english"}, "featurize": featurize}}
+
+    def routed(manifest: dict) -> Router:
+        return Router.load(None, topics=TrainedTopics(manifest, None, None, [], []))
+
+    router = routed(manifest)
+    assert next(router.messages.encoder.model.parameters()).dtype == torch.float16 and router.note is None
+    assert router.messages.encoder.spec == recorded
+    del manifest["encoder"]  # trained before the manifest recorded the encoder: featurize's params say
+    manifest["params"]["featurize"]["dtype"] = "float16"
+    assert next(routed(manifest).messages.encoder.model.parameters()).dtype == torch.float16
     del manifest["params"]["featurize"]["dtype"]  # trained before featurize.dtype existed: float32
-    router = Router(manifest, reducer=None, classifier=None, labels=[], topic_ids=[]).with_encoder("cpu")
-    assert next(router.encoder.parameters()).dtype == torch.float32
+    assert next(routed(manifest).messages.encoder.model.parameters()).dtype == torch.float32
+
+
+def test_a_model_embedded_on_a_gpu_is_routed_on_this_cpu_in_its_dtype_with_a_note(monkeypatch):
+    import tweet_topics.router as router
+
+    recorded = {"model": "m", "device": "cuda", "backend": "torch", "dtype": "float16", "batch_size": 1024}
+    manifest = {"encoder": recorded, "params": {"featurize": {}}}
+    monkeypatch.setattr(router, "_cuda_available", lambda: False)
+    spec, note = router.routing_spec(manifest, None, None)
+    assert (spec.device, spec.dtype, spec.batch_size) == ("cpu", "float16", 1024)
+    assert note.startswith("the models were trained on embeddings made on cuda in float16; these are made on cpu")
+    spec, note = router.routing_spec(manifest, "cuda", "/models/m")  # asked for: no fallback, the same device
+    assert (spec.device, spec.model, note) == ("cuda", "/models/m", None)
+    monkeypatch.setattr(router, "_cuda_available", lambda: True)
+    assert router.routing_spec(manifest, None, None) == (router.EncoderSpec(**recorded), None)
 
 
 def test_texts_tokenised_a_chunk_ahead_give_the_same_bits(encoder, tweet_texts, monkeypatch):

@@ -10,8 +10,9 @@ import yaml
 
 from tests.conftest import REPO, minilm_with_one_tensor_changed
 from tweet_topics.datasets import write_frames
-from tweet_topics.embed import describe_encoder, embedding_recipe, load_encoder
+from tweet_topics.embed import embedding_recipe
 from tweet_topics.embedding_cache import EmbeddingCache, recipe_folder_name, text_keys
+from tweet_topics.encoder import describe_encoder, load_encoder
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 RECIPE = {"name": "m", "fingerprint": "f" * 64, "dimension": 4, "batch_size": 8, "device": "cpu",

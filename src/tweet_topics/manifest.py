@@ -8,14 +8,12 @@ import numpy as np
 
 import tweet_topics
 from tweet_topics.artifacts import MISSING_HINT, file_sha256, read_json
+from tweet_topics.encoder import model_identity
 from tweet_topics.errors import UserError
-from tweet_topics.reduce import REDUCE_SECTIONS, load_reducer
+from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
+from tweet_topics.reduce import REDUCE_SECTIONS
 from tweet_topics.topics import topic_names
 
-MANIFEST = "manifest.json"
-REDUCER = "reducer.npz"
-CLASSIFIER = "classifier.npz"
-TOPICS = "topics.json"
 ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS)
 MANIFEST_FORMAT = 1
 # the params.yaml sections the trained models depend on, recorded in the manifest
@@ -30,14 +28,17 @@ def training_fingerprint(tweet_ids: np.ndarray, labels: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def build_manifest(models_dir: Path, params: dict, training_tweet_ids: np.ndarray, labels: np.ndarray) -> dict:
-    """The manifest of the artifacts in `models_dir`; `params` maps each of RECORDED_SECTIONS to its values."""
-    _, reducer_meta = load_reducer(models_dir / REDUCER)
+def build_manifest(models_dir: Path, params: dict, encoder: dict, training_tweet_ids: np.ndarray,
+                   labels: np.ndarray) -> dict:
+    """The manifest of the artifacts in `models_dir`; `params` maps each of RECORDED_SECTIONS to its values;
+    `encoder` is featurize's encoder.json: the weights, and the resolved settings they ran with (`encoded_with`),
+    which predict reproduces."""
     topics = read_json(models_dir / TOPICS)
     return {
         "format": MANIFEST_FORMAT,
         "package_version": tweet_topics.__version__,
-        "embedding_model": reducer_meta["embedding_model"],
+        "embedding_model": model_identity(encoder),
+        **({"encoder": encoder["encoded_with"]} if "encoded_with" in encoder else {}),
         "params": {section: params[section] for section in RECORDED_SECTIONS},
         "labels": topic_names(topics),
         "topic_ids": [int(topic["topic"]) for topic in topics["topics"]],

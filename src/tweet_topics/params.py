@@ -7,8 +7,7 @@ from typing import Any
 import yaml
 
 from tweet_topics.errors import UserError
-
-PARAMS_FILE = Path("params.yaml")
+from tweet_topics.paths import PARAMS as PARAMS_FILE
 
 # section -> key -> (accepted types, check on the value or None, what the check wants)
 Check = tuple[tuple[type, ...], Callable[[Any], bool] | None, str]

@@ -211,32 +211,41 @@ def parse_times(values: list[str]) -> pd.Series:
     return twcs.fillna(pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True))
 
 
-def predict_file(router, source: Path | None, output: Path | None, text_column: str = "text",
+def predict_file(models_dir: Path, source: Path | None, output: Path | None, text_column: str = "text",
                  id_column: str | None = None, input_fmt: str | None = None, output_fmt: str | None = None,
-                 device: str = "auto", model: str | None = None, progress: bool = True,
+                 device: str | None = None, model: str | None = None, progress: bool = True,
                  over_time: Path | None = None, period: str = "W") -> dict:
-    """Route the messages of `source` (stdin if None) to `output` (stdout if None); returns a summary. With
-    `over_time`, also the topic shares per `period` of the dated messages, as the evaluate stage writes them."""
+    """Route the messages of `source` (stdin if None) with the models in `models_dir` to `output` (stdout if None);
+    returns a summary. With `over_time`, also the topic shares per `period` of the dated messages, as the evaluate
+    stage writes them. `device` None is the one the models' embeddings were made on (the CPU if this machine lacks
+    it)."""
     import itertools
 
+    from tweet_topics.router import Router, TrainedTopics
+
+    topics = TrainedTopics.load(models_dir)  # checks the models before the input is read
     batches = read_batches(source, input_format(source, input_fmt), text_column, id_column)
     first = next(batches, None)  # reads and checks the input before the encoder takes seconds to load
     if over_time is not None and first is not None and "created_at" not in first.carried:
         raise UserError(f"{source or '<stdin>'}: no created_at column or field, so no topics over time; give a dated"
                         " file or leave out --over-time")
-    if first is not None:
-        router.with_encoder(device, model)
+    if first is None:  # no messages: the header alone, without loading the encoder
+        return predict_stream(topics, [], output, output_format(output, output_fmt), progress)
+    router = Router.load(models_dir, device, model, topics)
+    if router.note and progress:
+        print(f"predict: {router.note}", file=sys.stderr)
     return predict_stream(router, itertools.chain([first] if first else [], batches), output,
                           output_format(output, output_fmt), progress, over_time, period)
 
 
 def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: str, progress: bool = True,
                    over_time: Path | None = None, period: str = "W") -> dict:
-    """Route every batch and write the predictions to `output` (atomically) or stdout, and the topics over time to
-    `over_time` when given; returns a summary."""
+    """Route every batch with `router` (a Router; TrainedTopics when there are no batches) and write the predictions
+    to `output` (atomically) or stdout, and the topics over time to `over_time` when given; returns a summary."""
     from tqdm import tqdm
 
-    counts = np.zeros(len(router.labels), dtype=np.int64)
+    topics = getattr(router, "topics", router)
+    counts = np.zeros(len(topics.labels), dtype=np.int64)
     per_period = period_counts(pd.Series([], dtype=object), np.array([]), period)
     confidence = []
     with ExitStack() as stack:
@@ -252,13 +261,13 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
                 continue
             writer = writer or PredictionWriter(handle, fmt, batch.carried)
             probabilities = router.route(batch.texts)
-            writer.write(prediction_records(batch.ids, probabilities, router.labels, router.topic_ids,
+            writer.write(prediction_records(batch.ids, probabilities, topics.labels, topics.topic_ids,
                                             batch.carried))
             top_topic = probabilities.argmax(axis=1)
             counts += np.bincount(top_topic, minlength=len(counts))
             if over_time is not None and "created_at" in batch.carried:
                 per_period = per_period.add(period_counts(parse_times(batch.carried["created_at"]),
-                                                          np.asarray(router.labels)[top_topic], period),
+                                                          np.asarray(topics.labels)[top_topic], period),
                                             fill_value=0)
             confidence.append(probabilities.max(axis=1))
             bar.update(len(batch.ids))
@@ -275,7 +284,7 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
             table.to_csv(tmp, index=False)
         trends = trending(table)
     return {"n_messages": int(counts.sum()), **({"trending": trends} if trends is not None else {}),
-            "topic_share": {label: round(int(n) / total, 6) for label, n in zip(router.labels, counts, strict=True)},
+            "topic_share": {label: round(int(n) / total, 6) for label, n in zip(topics.labels, counts, strict=True)},
             "mean_probability": round(float(top.mean()), 6) if len(top) else None,
             # routing signals to watch (docs): a falling mean or a rising share of unsure messages means drift
             "share_below_0.5": round(float((top < 0.5).mean()), 6) if len(top) else None}
