@@ -39,8 +39,8 @@ def export(folder: Path, sample: Path) -> dict:
     from bench_onnx_int8 import tweet_views  # this folder is on sys.path when a script runs from it
     from safetensors.torch import load_file, save_file
 
-    from tweet_topics.embed import embed_texts
-    from tweet_topics.encoder import load_encoder, resolve_model
+    from tweet_topics.encoding.embed import embed_texts
+    from tweet_topics.encoding.encoder import load_encoder, resolve_model
 
     folder.mkdir(parents=True, exist_ok=True)
     texts = tweet_views(sample, 10**9)
@@ -68,9 +68,9 @@ def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", disti
     import numpy as np
     import torch
 
-    from tweet_topics.embed import embed_texts
-    from tweet_topics.encoder import load_encoder
-    from tweet_topics.tokens import Tokeniser
+    from tweet_topics.encoding.embed import embed_texts
+    from tweet_topics.encoding.encoder import load_encoder
+    from tweet_topics.encoding.tokens import Tokeniser
 
     started = time.perf_counter()
     views = json.loads((inputs / TEXTS_FILE).read_text(encoding="utf-8"))

@@ -42,8 +42,8 @@ def tweet_views(sample: Path, count: int) -> list[str]:
 
 def embed_rate(backend: str, sample: Path, count: int) -> float:
     """Texts per second of embed_texts with `backend`, in this process (the --rate mode)."""
-    from tweet_topics.embed import embed_texts
-    from tweet_topics.encoder import load_encoder
+    from tweet_topics.encoding.embed import embed_texts
+    from tweet_topics.encoding.encoder import load_encoder
     from tweet_topics.params import load_section
 
     texts = tweet_views(sample, count)
@@ -70,8 +70,8 @@ def speed(sample: Path, count: int, reps: int) -> dict:
 def cosine(sample: Path, count: int) -> dict:
     import numpy as np
 
-    from tweet_topics.embed import embed_texts
-    from tweet_topics.encoder import load_encoder
+    from tweet_topics.encoding.embed import embed_texts
+    from tweet_topics.encoding.encoder import load_encoder
 
     texts = tweet_views(sample, count)
     vectors = {backend: embed_texts(load_encoder(MODEL, "cpu", backend), texts, 16) for backend in BACKENDS}
@@ -81,7 +81,7 @@ def cosine(sample: Path, count: int) -> dict:
 
 
 def labelled() -> dict:
-    from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+    from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
     from tweet_topics.params import load_section
 
     params = {section: load_section(section, REPO / "params.yaml") for section in PIPELINE_SECTIONS}

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tweet_topics.predict import predict_file
-from tweet_topics.router import Router
+from tweet_topics.routing.predict import predict_file
+from tweet_topics.routing.router import Router
 
 DEFAULT_SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "twcs_sample.csv"
 

@@ -95,8 +95,8 @@ def timings(root: Path) -> dict[str, dict]:
 def encode_ratio(root: Path) -> dict:
     """Featurize's embedding against a bare SentenceTransformer.encode of the same texts, in this process."""
     sys.path.insert(0, str(REPO / "src"))
-    from tweet_topics.embed import Encoder
-    from tweet_topics.encoder import EncoderSpec
+    from tweet_topics.encoding.embed import Encoder
+    from tweet_topics.encoding.encoder import EncoderSpec
     from tweet_topics.params import load_section
 
     featurize = load_section("featurize", root / "params.yaml")

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 from sklearn.decomposition import PCA
 
-from tweet_topics.labelled import agreement_scores
+from tweet_topics.evaluation.labelled import agreement_scores
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = REPO / ".." / "shared" / "data" / "labelled" / "clinc150" / "test.csv"
@@ -85,7 +85,7 @@ def embeddings(texts: list[str], view: str, csv: Path, cache: Path) -> np.ndarra
     path = cache / f"{csv.stem}-{view}-{digest}-{MODEL.split('/')[-1]}.npy"
     if path.exists():
         return np.load(path)
-    from tweet_topics.encoder import load_encoder
+    from tweet_topics.encoding.encoder import load_encoder
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     encoder = load_encoder(MODEL, "cpu")

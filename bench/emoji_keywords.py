@@ -23,7 +23,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from tweet_topics import topics as topic_words  # noqa: E402
+from tweet_topics.discovery import topics as topic_words  # noqa: E402
 from tweet_topics.params import load_section  # noqa: E402
 from tweet_topics.text.cleaner import TweetCleaner  # noqa: E402
 

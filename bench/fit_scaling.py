@@ -24,15 +24,15 @@ from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from tweet_topics.cluster import fit_kmeans  # noqa: E402
-from tweet_topics.datasets import read_arrays  # noqa: E402
-from tweet_topics.embed import Encoder  # noqa: E402
-from tweet_topics.encoder import EncoderSpec  # noqa: E402
-from tweet_topics.labelled import agreement_scores  # noqa: E402
-from tweet_topics.labelled_eval import PIPELINE_SECTIONS, read_labelled_csv  # noqa: E402
+from tweet_topics.discovery.cluster import fit_kmeans  # noqa: E402
+from tweet_topics.discovery.quality import partition_quality  # noqa: E402
+from tweet_topics.encoding.embed import Encoder  # noqa: E402
+from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
+from tweet_topics.evaluation.labelled import agreement_scores  # noqa: E402
+from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, read_labelled_csv  # noqa: E402
+from tweet_topics.io.datasets import read_arrays  # noqa: E402
 from tweet_topics.params import load_section  # noqa: E402
-from tweet_topics.quality import partition_quality  # noqa: E402
-from tweet_topics.reduce import apply_reducer, fit_reducer  # noqa: E402
+from tweet_topics.reduction.reduce import apply_reducer, fit_reducer  # noqa: E402
 from tweet_topics.text.cleaner import TweetCleaner  # noqa: E402
 
 FULL_SCALE_FRACTION = 200_000 / 1_080_000  # the default max_fit_tweets at 1.5M tweets

@@ -23,9 +23,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from tweet_topics.neighbours import normalise_rows  # noqa: E402
 from tweet_topics.params import load_sections  # noqa: E402
-from tweet_topics.reduce import REDUCE_SECTIONS, UmapReducer, apply_reducer, fit_reducer  # noqa: E402
+from tweet_topics.reduction.neighbours import normalise_rows  # noqa: E402
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS, UmapReducer, apply_reducer, fit_reducer  # noqa: E402
 
 REFERENCE_SIZE = 50_000
 FULL_SCALE_TRANSFORMED = 1_450_000  # 1.5M inbound tweets less the 50,000 fitted ones

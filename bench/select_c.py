@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from tweet_topics.classify import train_classifier
-from tweet_topics.datasets import read_arrays
-from tweet_topics.evaluate import split_scores
+from tweet_topics.evaluation.evaluate import split_scores
+from tweet_topics.io.datasets import read_arrays
+from tweet_topics.routing.classify import train_classifier
 
 
 def main(grid: list[float]) -> None:

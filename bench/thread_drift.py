@@ -22,11 +22,11 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def labels_with_current_threads(out: Path) -> None:
-    from tweet_topics.classify import train_classifier
-    from tweet_topics.cluster import fit_kmeans
-    from tweet_topics.datasets import read_arrays
+    from tweet_topics.discovery.cluster import fit_kmeans
+    from tweet_topics.io.datasets import read_arrays
     from tweet_topics.params import load_section
-    from tweet_topics.reduce import apply_reducer, fit_reducer
+    from tweet_topics.reduction.reduce import apply_reducer, fit_reducer
+    from tweet_topics.routing.classify import train_classifier
 
     embeddings = read_arrays(Path("data/04_embeddings"), lazy=True)
     kmeans, train = load_section("kmeans"), load_section("train")

@@ -3,13 +3,15 @@ and names applied; a pseudo-labelled dataset per split, the topic descriptions, 
 
 import numpy as np
 
-from tweet_topics.artifacts import read_json
-from tweet_topics.atomic import atomic_dir, write_json
-from tweet_topics.cluster import cluster_sizes, fit_kmeans
-from tweet_topics.datasets import read_arrays, read_frames, read_ids, write_frames
-from tweet_topics.encoder import model_identity
+from tweet_topics.discovery.cluster import cluster_sizes, fit_kmeans
+from tweet_topics.discovery.naming import read_names
+from tweet_topics.discovery.topic_model import build_topics, read_reference
+from tweet_topics.discovery.topics import topic_names
+from tweet_topics.encoding.encoder import model_identity
 from tweet_topics.errors import UserError
-from tweet_topics.naming import read_names
+from tweet_topics.io.artifacts import read_json
+from tweet_topics.io.atomic import atomic_dir, write_json
+from tweet_topics.io.datasets import read_arrays, read_frames, read_ids, write_frames
 from tweet_topics.params import load_section
 from tweet_topics.paths import (
     ACCEPTED_TOPICS,
@@ -25,8 +27,6 @@ from tweet_topics.paths import (
     TOPICS,
 )
 from tweet_topics.stage import run_stage
-from tweet_topics.topic_model import build_topics, read_reference
-from tweet_topics.topics import topic_names
 
 
 def main() -> None:

@@ -7,11 +7,24 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
-from tweet_topics.atomic import atomic_dir, atomic_file, write_json
-from tweet_topics.breakdowns import topics_over_time, topics_per_brand, trending
-from tweet_topics.classify import load_classifier
-from tweet_topics.datasets import read_arrays, read_frames
-from tweet_topics.evaluate import confusion_rows, report, split_scores
+from tweet_topics.discovery.quality import partition_quality
+from tweet_topics.discovery.stability import end_to_end_stability
+from tweet_topics.discovery.topic_changes import changes_markdown
+from tweet_topics.discovery.topics import topic_names
+from tweet_topics.evaluation.breakdowns import topics_over_time, topics_per_brand, trending
+from tweet_topics.evaluation.evaluate import confusion_rows, report, split_scores
+from tweet_topics.evaluation.report import (
+    markdown_report,
+    plot_confusion,
+    plot_topic_map,
+    plot_topic_sizes,
+    plot_topics_over_time,
+    plot_topics_per_brand,
+    topic_map_table,
+    topic_sizes_table,
+)
+from tweet_topics.io.atomic import atomic_dir, atomic_file, write_json
+from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.params import load_sections
 from tweet_topics.paths import (
     CLASSIFICATION_REPORT,
@@ -27,22 +40,9 @@ from tweet_topics.paths import (
     TOPIC_CHANGES,
     TOPICS,
 )
-from tweet_topics.quality import partition_quality
-from tweet_topics.reduce import REDUCE_SECTIONS
-from tweet_topics.report import (
-    markdown_report,
-    plot_confusion,
-    plot_topic_map,
-    plot_topic_sizes,
-    plot_topics_over_time,
-    plot_topics_per_brand,
-    topic_map_table,
-    topic_sizes_table,
-)
-from tweet_topics.stability import end_to_end_stability
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS
+from tweet_topics.routing.classify import load_classifier
 from tweet_topics.stage import run_stage
-from tweet_topics.topic_changes import changes_markdown
-from tweet_topics.topics import topic_names
 
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
 

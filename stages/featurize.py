@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.atomic import atomic_dir, write_json
-from tweet_topics.datasets import read_frames, save_array_blocks
-from tweet_topics.embed import Encoder
-from tweet_topics.embedding_cache import EmbeddingCache, text_keys
-from tweet_topics.encoder import EncoderSpec
+from tweet_topics.encoding.embed import Encoder
+from tweet_topics.encoding.embedding_cache import EmbeddingCache, text_keys
+from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.io.atomic import atomic_dir, write_json
+from tweet_topics.io.datasets import read_frames, save_array_blocks
 from tweet_topics.params import load_section
 from tweet_topics.paths import EMBEDDING_CACHE, EMBEDDINGS, ENCODER, PREPROCESSED
 from tweet_topics.stage import run_stage

@@ -1,13 +1,13 @@
 """ingest: the inbound tweets of a twcs-format file (the committed sample, a local file or Kaggle's), split into
 discovery / validation / evaluation."""
 
-from tweet_topics.atomic import atomic_dir, write_json
-from tweet_topics.datasets import SPLITS, write_frames
 from tweet_topics.errors import UserError
-from tweet_topics.ingest import assign_splits, cap_tweets, raw_file, read_twcs, select_inbound
+from tweet_topics.io.atomic import atomic_dir, write_json
+from tweet_topics.io.datasets import SPLITS, write_frames
 from tweet_topics.params import load_section
 from tweet_topics.paths import INGEST_COUNTS, INGESTED, QUARANTINE, SAMPLE
 from tweet_topics.stage import run_stage
+from tweet_topics.tweets.ingest import assign_splits, cap_tweets, raw_file, read_twcs, select_inbound
 
 
 def main() -> None:

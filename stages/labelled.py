@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from tweet_topics.atomic import write_json
-from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+from tweet_topics.io.atomic import write_json
 from tweet_topics.params import load_section, load_sections
 from tweet_topics.paths import LABELLED_SCORES, MODELS
-from tweet_topics.router import TrainedTopics
+from tweet_topics.routing.router import TrainedTopics
 from tweet_topics.stage import run_stage
 
 

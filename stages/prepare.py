@@ -1,10 +1,10 @@
 """prepare: typed records with UTC timestamps, the addressed brand and sane text."""
 
-from tweet_topics.atomic import atomic_dir
-from tweet_topics.datasets import read_frames, write_frames
+from tweet_topics.io.atomic import atomic_dir
+from tweet_topics.io.datasets import read_frames, write_frames
 from tweet_topics.paths import INGESTED, PREPARED
-from tweet_topics.prepare import prepare_tweets
 from tweet_topics.stage import run_stage
+from tweet_topics.tweets.prepare import prepare_tweets
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """preprocess: two text views per tweet, one for the encoder and one for keywords."""
 
-from tweet_topics.atomic import atomic_dir
-from tweet_topics.datasets import read_frames, write_frames
+from tweet_topics.io.atomic import atomic_dir
+from tweet_topics.io.datasets import read_frames, write_frames
 from tweet_topics.params import load_section
 from tweet_topics.paths import PREPARED, PREPROCESSED
 from tweet_topics.stage import run_stage

@@ -2,13 +2,13 @@
 
 import numpy as np
 
-from tweet_topics.artifacts import read_json
-from tweet_topics.atomic import atomic_dir
-from tweet_topics.datasets import read_arrays, read_ids
-from tweet_topics.encoder import model_identity
+from tweet_topics.encoding.encoder import model_identity
+from tweet_topics.io.artifacts import read_json
+from tweet_topics.io.atomic import atomic_dir
+from tweet_topics.io.datasets import read_arrays, read_ids
 from tweet_topics.params import load_sections
 from tweet_topics.paths import EMBEDDINGS, ENCODER, MODELS, REDUCED, REDUCER
-from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer, reduce_embeddings, save_reducer
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, reduce_embeddings, save_reducer
 from tweet_topics.stage import run_stage
 
 
@@ -16,13 +16,12 @@ def main() -> None:
     params = load_sections(*REDUCE_SECTIONS)
     embeddings = read_arrays(EMBEDDINGS, lazy=True)
     ids = read_ids(EMBEDDINGS)
-    embedding_model = model_identity(read_json(EMBEDDINGS / ENCODER))
     reducer, discovery = fit_reducer(embeddings["discovery"], params)  # reads only the rows it fits
     with atomic_dir(REDUCED) as tmp:
         for split, vectors in embeddings.items():
             np.save(tmp / f"{split}.npy", discovery if split == "discovery" else reduce_embeddings(reducer, vectors))
             np.save(tmp / f"{split}_ids.npy", ids[split])
-    save_reducer(MODELS / REDUCER, reducer, embedding_model)
+    save_reducer(MODELS / REDUCER, reducer, model_identity(read_json(EMBEDDINGS / ENCODER)))
 
 
 if __name__ == "__main__":

@@ -3,10 +3,10 @@ data/07_scored/, exactly as `tweet-topics predict` does, with topic shares and c
 
 from pathlib import Path
 
-from tweet_topics.atomic import write_json
+from tweet_topics.io.atomic import write_json
 from tweet_topics.params import load_section
 from tweet_topics.paths import MODELS, SCORE_SUMMARY, SCORED
-from tweet_topics.predict import predict_file
+from tweet_topics.routing.predict import predict_file
 from tweet_topics.stage import run_stage
 
 

@@ -3,15 +3,15 @@ kmeans.n_clusters (off the main path)."""
 
 import numpy as np
 
-from tweet_topics.atomic import atomic_file
-from tweet_topics.datasets import read_arrays
+from tweet_topics.discovery.quality import k_sweep
+from tweet_topics.discovery.stability import refit_spaces, stability_sample
 from tweet_topics.errors import UserError
+from tweet_topics.io.atomic import atomic_file
+from tweet_topics.io.datasets import read_arrays
 from tweet_topics.params import load_section, load_sections
 from tweet_topics.paths import EMBEDDINGS, K_SWEEP, REDUCED
-from tweet_topics.quality import k_sweep
-from tweet_topics.reduce import REDUCE_SECTIONS
-from tweet_topics.sampling import fit_rows
-from tweet_topics.stability import refit_spaces, stability_sample
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS
+from tweet_topics.reduction.sampling import fit_rows
 from tweet_topics.stage import run_stage
 
 UNREAD_PARAMS = ("kmeans.n_clusters",)  # the sweep sets k itself: a new kmeans.n_clusters must not rerun it

@@ -3,13 +3,13 @@ models/manifest.json, which ties the fitted artifacts, the embedding model and t
 
 import pandas as pd
 
-from tweet_topics.artifacts import read_json
-from tweet_topics.atomic import write_json
-from tweet_topics.classify import save_classifier, train_classifier
-from tweet_topics.datasets import read_arrays
-from tweet_topics.manifest import RECORDED_SECTIONS, build_manifest
+from tweet_topics.io.artifacts import read_json
+from tweet_topics.io.atomic import write_json
+from tweet_topics.io.datasets import read_arrays
 from tweet_topics.params import load_sections
 from tweet_topics.paths import CLASSIFIER, CLUSTERED, EMBEDDINGS, ENCODER, MANIFEST, MODELS, REDUCED
+from tweet_topics.routing.classify import save_classifier, train_classifier
+from tweet_topics.routing.manifest import RECORDED_SECTIONS, build_manifest
 from tweet_topics.stage import run_stage
 
 

@@ -15,7 +15,7 @@ def minilm_with_one_tensor_changed(folder: Path) -> Path:
     import numpy as np
     from safetensors.numpy import load_file, save_file
 
-    from tweet_topics.encoder import resolve_model
+    from tweet_topics.encoding.encoder import resolve_model
 
     shutil.copytree(resolve_model("sentence-transformers/all-MiniLM-L6-v2"), folder)
     weights = load_file(folder / "model.safetensors")

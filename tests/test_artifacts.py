@@ -9,14 +9,14 @@ import pytest
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 
-from tweet_topics.artifacts import load_arrays, save_arrays
-from tweet_topics.classify import load_classifier, save_classifier, train_classifier
 from tweet_topics.errors import UserError
-from tweet_topics.manifest import build_manifest, read_manifest
+from tweet_topics.io.artifacts import load_arrays, save_arrays
 from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
-from tweet_topics.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
-from tweet_topics.router import TrainedTopics
-from tweet_topics.smoothing import SmoothedPcaReducer
+from tweet_topics.reduction.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
+from tweet_topics.reduction.smoothing import SmoothedPcaReducer
+from tweet_topics.routing.classify import load_classifier, save_classifier, train_classifier
+from tweet_topics.routing.manifest import build_manifest, read_manifest
+from tweet_topics.routing.router import TrainedTopics
 
 PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
           "featurize": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding",

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tweet_topics.atomic import atomic_dir, atomic_file, write_json
+from tweet_topics.io.atomic import atomic_dir, atomic_file, write_json
 
 
 def test_atomic_file_replaces_only_on_success(tmp_path):
@@ -32,7 +32,7 @@ def test_atomic_dir_replaces_only_on_success(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from tweet_topics.atomic import atomic_dir, atomic_file
+from tweet_topics.io.atomic import atomic_dir, atomic_file
 target, kind = Path(sys.argv[1]), sys.argv[2]
 with (atomic_dir(target) if kind == "dir" else atomic_file(target)) as tmp:
     out = (tmp / "part.bin") if kind == "dir" else tmp

@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from tweet_topics.breakdowns import period_counts, period_shares, topics_over_time, topics_per_brand, trending
+from tweet_topics.evaluation.breakdowns import (
+    period_counts,
+    period_shares,
+    topics_over_time,
+    topics_per_brand,
+    trending,
+)
 
 
 def test_topics_per_brand_leaves_out_small_and_unknown_brands_and_sums_to_one():

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tweet_topics.csv_input import read_csv_rows
+from tweet_topics.io.csv_input import read_csv_rows
 
 # A text ending in CR, written unquoted before an LF line end, is a CRLF line end to any reader: left out.
 texts = st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
@@ -52,7 +52,7 @@ def test_any_bytes_give_rows_or_one_line_error(tmp_path, data):
 @given(data=st.binary(max_size=200), block=st.integers(min_value=1, max_value=7))
 def test_reading_in_small_blocks_equals_decoding_the_whole_file(tmp_path, data, block):
     """Blocks split multi-byte characters, CRLF pairs and the byte-order mark: the result is the whole file's."""
-    import tweet_topics.csv_input as csv_input
+    import tweet_topics.io.csv_input as csv_input
 
     path = tmp_path / "t.csv"
     path.write_bytes(b"\xef\xbb\xbfid,text\r\n" + data.replace(b"\x00", b""))

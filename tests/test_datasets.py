@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tweet_topics.datasets import NpyRows, read_arrays, save_array_blocks
+from tweet_topics.io.datasets import NpyRows, read_arrays, save_array_blocks
 
 
 def test_npy_rows_give_the_rows_asked_for_and_the_whole_array(tmp_path):

@@ -27,10 +27,10 @@ def test_stage_code_deps_are_exactly_its_imports_and_its_params_the_sections_it_
 
 def test_the_closure_follows_imports_through_modules():
     deps = sync_dvc_deps.code_deps(REPO / "stages" / "reduce.py")
-    # reduce.py imports tweet_topics.reduce, which imports smoothing, which imports neighbours
-    assert {"stages/reduce.py", "src/tweet_topics/reduce.py", "src/tweet_topics/smoothing.py",
-            "src/tweet_topics/neighbours.py"} <= set(deps)
-    assert "src/tweet_topics/embed.py" not in deps
+    # reduce.py imports tweet_topics.reduction.reduce, which imports smoothing, which imports neighbours
+    assert {"stages/reduce.py", "src/tweet_topics/reduction/reduce.py", "src/tweet_topics/reduction/smoothing.py",
+            "src/tweet_topics/reduction/neighbours.py"} <= set(deps)
+    assert "src/tweet_topics/encoding/embed.py" not in deps
 
 
 def test_sections_given_by_name_are_resolved():

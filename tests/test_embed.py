@@ -3,10 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tweet_topics.embed import embed_texts, fixed_shape_batches
-from tweet_topics.encoder import load_encoder, resolve_model
+from tweet_topics.encoding.embed import embed_texts, fixed_shape_batches
+from tweet_topics.encoding.encoder import load_encoder, resolve_model
+from tweet_topics.encoding.tokens import TokenisedTexts, Tokeniser, starts_of
 from tweet_topics.errors import UserError
-from tweet_topics.tokens import TokenisedTexts, Tokeniser, starts_of
 
 TEXTS = ["my card was charged twice", "the app crashes when I log in", "where is my parcel", "thanks!", ""] * 3
 
@@ -119,8 +119,8 @@ def test_a_tokenizer_that_disagrees_with_preprocess_is_not_used(encoder, tweet_t
 def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tweet_texts):
     import torch
 
-    from tweet_topics.embed import embedding_recipe
-    from tweet_topics.encoder import describe_encoder, encoder_fingerprint
+    from tweet_topics.encoding.embed import embedding_recipe
+    from tweet_topics.encoding.encoder import describe_encoder, encoder_fingerprint
 
     half = load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu", dtype="float16")
     assert next(half.parameters()).dtype == torch.float16
@@ -134,7 +134,7 @@ def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tw
 
 
 def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu_and_float16_and_1024_on_a_gpu():
-    from tweet_topics.encoder import EncoderSpec
+    from tweet_topics.encoding.encoder import EncoderSpec
 
     def resolved(**settings) -> tuple:
         spec = EncoderSpec("m", **settings).resolved()
@@ -155,8 +155,8 @@ def test_int8_in_float16_is_a_clear_error():
 def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet_texts):
     import torch
 
-    from tweet_topics.encoder import EncoderSpec, describe_encoder
-    from tweet_topics.router import Router, TrainedTopics
+    from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder
+    from tweet_topics.routing.router import Router, TrainedTopics
 
     featurize = {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding", "batch_size": 16,
                  "device": "auto", "backend": "torch"}
@@ -178,7 +178,7 @@ def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet
 
 
 def test_a_model_embedded_on_a_gpu_is_routed_on_this_cpu_in_its_dtype_with_a_note(monkeypatch):
-    import tweet_topics.router as router
+    import tweet_topics.routing.router as router
 
     recorded = {"model": "m", "device": "cuda", "backend": "torch", "dtype": "float16", "batch_size": 1024}
     manifest = {"encoder": recorded, "params": {"featurize": {}}}
@@ -193,7 +193,7 @@ def test_a_model_embedded_on_a_gpu_is_routed_on_this_cpu_in_its_dtype_with_a_not
 
 
 def test_texts_tokenised_a_chunk_ahead_give_the_same_bits(encoder, tweet_texts, monkeypatch):
-    import tweet_topics.embed as embed
+    import tweet_topics.encoding.embed as embed
 
     whole = embed_texts(encoder, tweet_texts[:40], batch_size=4)
     monkeypatch.setattr(embed, "TOKENISE_CHUNK", 7)  # 6 chunks, each tokenised while the model runs the one before

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, minilm_with_one_tensor_changed
-from tweet_topics.datasets import write_frames
-from tweet_topics.embed import embedding_recipe
-from tweet_topics.embedding_cache import EmbeddingCache, recipe_folder_name, text_keys
-from tweet_topics.encoder import describe_encoder, load_encoder
+from tweet_topics.encoding.embed import embedding_recipe
+from tweet_topics.encoding.embedding_cache import EmbeddingCache, recipe_folder_name, text_keys
+from tweet_topics.encoding.encoder import describe_encoder, load_encoder
+from tweet_topics.io.datasets import write_frames
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 RECIPE = {"name": "m", "fingerprint": "f" * 64, "dimension": 4, "batch_size": 8, "device": "cpu",

@@ -7,9 +7,9 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 
-from tweet_topics.cluster import fit_kmeans
-from tweet_topics.reduce import apply_reducer, fit_reducer
-from tweet_topics.sampling import fit_rows
+from tweet_topics.discovery.cluster import fit_kmeans
+from tweet_topics.reduction.reduce import apply_reducer, fit_reducer
+from tweet_topics.reduction.sampling import fit_rows
 
 PCA_PARAMS = {"n_components": 3, "whiten": False, "seed": 0}
 KMEANS_PARAMS = {"seed": 42, "n_init": 3, "algorithm": "lloyd"}

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tweet_topics.datasets import SPLITS
 from tweet_topics.errors import UserError
-from tweet_topics.ingest import assign_splits, cap_tweets, download_twcs, read_twcs, select_inbound
+from tweet_topics.io.datasets import SPLITS
+from tweet_topics.tweets.ingest import assign_splits, cap_tweets, download_twcs, read_twcs, select_inbound
 
 FRACTIONS = {"discovery": 0.70, "validation": 0.15, "evaluation": 0.15}
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"

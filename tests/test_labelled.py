@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tweet_topics.labelled import agreement_scores, hungarian_accuracy, purity
+from tweet_topics.evaluation.labelled import agreement_scores, hungarian_accuracy, purity
 
 KEYS = {"accuracy", "nmi", "ari", "homogeneity", "completeness"}
 

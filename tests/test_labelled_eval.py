@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import CLINC150, REPO
 from tweet_topics.errors import UserError
-from tweet_topics.labelled_eval import read_labelled_csv
+from tweet_topics.evaluation.labelled_eval import read_labelled_csv
 
 SCORES = ("accuracy", "nmi", "ari", "homogeneity", "completeness")
 

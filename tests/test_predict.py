@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from tests.conftest import minilm_with_one_tensor_changed
-from tweet_topics.classify import save_classifier, train_classifier
 from tweet_topics.cli import main
-from tweet_topics.encoder import model_identity, resolve_model
-from tweet_topics.manifest import build_manifest
+from tweet_topics.encoding.encoder import model_identity, resolve_model
 from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
-from tweet_topics.pipeline import MessagePipeline
-from tweet_topics.predict import N_ALTERNATIVES, read_batches
-from tweet_topics.reduce import fit_reducer, save_reducer
+from tweet_topics.reduction.reduce import fit_reducer, save_reducer
+from tweet_topics.routing.classify import save_classifier, train_classifier
+from tweet_topics.routing.manifest import build_manifest
+from tweet_topics.routing.pipeline import MessagePipeline
+from tweet_topics.routing.predict import N_ALTERNATIVES, read_batches
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 N_TOPICS = 5
@@ -94,7 +94,7 @@ def test_twcs_file_routes_inbound_rows_only(models, twcs_sample, tmp_path, capsy
 
 
 def test_a_twcs_file_keeps_the_brand_its_text_addresses_and_the_time(models, twcs_sample, tmp_path, capsys):
-    from tweet_topics.prepare import addressed_brand, sane_text
+    from tweet_topics.tweets.prepare import addressed_brand, sane_text
 
     raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False).head(60)
     raw.to_csv(tmp_path / "twcs.csv", index=False)
@@ -120,7 +120,7 @@ def test_a_brand_column_or_field_is_carried_to_the_output(models, tmp_path, caps
 
 
 def test_over_time_of_a_dated_file_is_the_evaluate_stages_view_of_its_topics(models, tweets, tmp_path, capsys):
-    from tweet_topics.breakdowns import topics_over_time
+    from tweet_topics.evaluation.breakdowns import topics_over_time
 
     tweets.to_csv(tmp_path / "dated.csv", index=False)
     code, _, err = predict(models, str(tmp_path / "dated.csv"), "-o", str(tmp_path / "out.csv"), "--over-time",

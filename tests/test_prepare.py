@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from tweet_topics.errors import UserError
-from tweet_topics.prepare import prepare_tweets
+from tweet_topics.tweets.prepare import prepare_tweets
 
 
 def ingested(**columns) -> pd.DataFrame:

@@ -4,8 +4,8 @@ coordinates alone or in a batch, and the weights change continuously when a neig
 import numpy as np
 import pytest
 
-from tweet_topics.neighbours import normalise_rows
-from tweet_topics.smoothing import faded_weights, fit_smoothed_pca, graph_edges
+from tweet_topics.reduction.neighbours import normalise_rows
+from tweet_topics.reduction.smoothing import faded_weights, fit_smoothed_pca, graph_edges
 
 SMOOTHING = {"n_neighbors": 10, "steps": 1, "seed": 0, "max_fit_tweets": 50000}
 PCA = {"n_components": 8, "seed": 0}

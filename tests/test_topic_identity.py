@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tweet_topics.discovery.naming import TopicNames, apply_merges, read_names
+from tweet_topics.discovery.topic_changes import changes_markdown
+from tweet_topics.discovery.topic_identity import align, reach, topic_means
+from tweet_topics.discovery.topic_model import Reference, accept, build_topics, read_reference
+from tweet_topics.discovery.topics import typicality
 from tweet_topics.errors import UserError
-from tweet_topics.naming import TopicNames, apply_merges, read_names
-from tweet_topics.topic_changes import changes_markdown
-from tweet_topics.topic_identity import align, reach, topic_means
-from tweet_topics.topic_model import Reference, accept, build_topics, read_reference
-from tweet_topics.topics import typicality
 
 DIMENSION = 16
 MODEL = {"name": "test-model", "fingerprint": "f" * 64, "dimension": DIMENSION}
@@ -42,7 +42,7 @@ def test_the_same_topics_numbered_otherwise_keep_their_ids():
 
 def test_a_topic_of_identical_tweets_is_kept_too():
     """Every tweet of the "no words" topic has the same embedding: its reach is the cosine 1, exactly."""
-    from tweet_topics.neighbours import normalise_rows
+    from tweet_topics.reduction.neighbours import normalise_rows
 
     embeddings, group = groups([40, 30])
     # a row whose cosine to its own stored (rounded) mean falls a hair below 1

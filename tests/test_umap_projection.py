@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tweet_topics.neighbours import NEIGHBOUR_BLOCK, membership_strengths, nearest_neighbours
-from tweet_topics.umap_projection import project
+from tweet_topics.reduction.neighbours import NEIGHBOUR_BLOCK, membership_strengths, nearest_neighbours
+from tweet_topics.reduction.umap_projection import project
 
 A, B = 1.929, 0.7915  # umap-learn's curve for min_dist 0, spread 1
 CENTRES_2D = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])

@@ -25,7 +25,7 @@ def period(value: str) -> str:
 
 
 def predict_command(args: argparse.Namespace) -> None:
-    from tweet_topics.predict import predict_file
+    from tweet_topics.routing.predict import predict_file
 
     source = None if args.input in (None, Path("-")) else args.input
     summary = predict_file(args.models, source, args.output, args.text_column, args.id_column,
@@ -39,11 +39,11 @@ def predict_command(args: argparse.Namespace) -> None:
 
 
 def labelled_command(args: argparse.Namespace) -> None:
-    from tweet_topics.atomic import write_json
-    from tweet_topics.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+    from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+    from tweet_topics.io.atomic import write_json
     from tweet_topics.params import load_section
     from tweet_topics.paths import MANIFEST
-    from tweet_topics.router import TrainedTopics
+    from tweet_topics.routing.router import TrainedTopics
 
     params = {section: load_section(section, args.params) for section in PIPELINE_SECTIONS}
     if args.k is not None and args.k < 2:
@@ -60,7 +60,7 @@ def labelled_command(args: argparse.Namespace) -> None:
 
 
 def topics_accept_command(args: argparse.Namespace) -> None:
-    from tweet_topics.topic_model import accept
+    from tweet_topics.discovery.topic_model import accept
 
     reference = accept(args.models / TOPICS, args.reference)
     print(f"accepted {len(reference['topics'])} topics into {args.reference}: commit it, and the next retrain keeps"
@@ -68,8 +68,8 @@ def topics_accept_command(args: argparse.Namespace) -> None:
 
 
 def topics_changes_command(args: argparse.Namespace) -> None:
-    from tweet_topics.artifacts import read_json
-    from tweet_topics.topic_changes import changes_markdown
+    from tweet_topics.discovery.topic_changes import changes_markdown
+    from tweet_topics.io.artifacts import read_json
 
     print(changes_markdown(read_json(args.changes), read_json(args.models / TOPICS)))
 

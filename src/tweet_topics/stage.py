@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import psutil
 
-from tweet_topics.atomic import write_json
 from tweet_topics.errors import UserError
+from tweet_topics.io.atomic import write_json
 from tweet_topics.paths import TIMINGS
 
 

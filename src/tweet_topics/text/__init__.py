@@ -1,1 +1,1 @@
-"""Text handling for tweets: cleaning, tokens, stopwords, lemmas."""
+"""Tweets to text: the two views (one for the encoder, one for keywords), their lexicons and NLTK data."""

@@ -5,8 +5,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from tweet_topics.prepare import sane_text
 from tweet_topics.text.cleaner import TweetCleaner
+from tweet_topics.tweets.prepare import sane_text
 
 
 def sane_messages(messages: Iterable[object]) -> list[str]:

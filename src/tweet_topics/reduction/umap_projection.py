@@ -12,7 +12,7 @@ rounding, and a message gets the same topic alone or in a file.
 import numba
 import numpy as np
 
-from tweet_topics.neighbours import membership_strengths, nearest_neighbours
+from tweet_topics.reduction.neighbours import membership_strengths, nearest_neighbours
 
 GRADIENT_CLIP = 4.0
 

@@ -12,9 +12,9 @@ from itertools import combinations
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from tweet_topics.cluster import fit_kmeans
-from tweet_topics.reduce import fit_reducer
-from tweet_topics.sampling import fit_rows
+from tweet_topics.discovery.cluster import fit_kmeans
+from tweet_topics.reduction.reduce import fit_reducer
+from tweet_topics.reduction.sampling import fit_rows
 
 SEED_SHIFT = 1000  # refit r adds r * SEED_SHIFT to every seed, so no two refits share one
 SEEDED = {"pca": "seed", "umap": "seed", "smoothing": "seed", "kmeans": "seed"}

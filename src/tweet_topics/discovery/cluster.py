@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from tweet_topics.errors import UserError
-from tweet_topics.sampling import fit_rows
+from tweet_topics.reduction.sampling import fit_rows
 
 # rows per mini-batch: sklearn's advice is at least 256 x cores; bigger batches are steadier and still cheap
 MINIBATCH_SIZE = 4096

@@ -82,7 +82,7 @@ ROWS_PER_BLOCK = 65536
 
 def typicality(embeddings, labels: np.ndarray, means: np.ndarray) -> np.ndarray:
     """Each tweet's cosine to its own topic's mean embedding (`embeddings` may be a NpyRows)."""
-    from tweet_topics.neighbours import normalise_rows
+    from tweet_topics.reduction.neighbours import normalise_rows
 
     scores = np.empty(len(labels))
     for start in range(0, len(labels), ROWS_PER_BLOCK):

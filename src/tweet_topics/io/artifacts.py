@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.atomic import atomic_file
 from tweet_topics.errors import UserError
+from tweet_topics.io.atomic import atomic_file
 
 META_KEY = "__meta__"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold

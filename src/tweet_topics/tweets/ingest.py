@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tweet_topics.csv_input import CsvRows, read_csv_rows
-from tweet_topics.datasets import SPLITS
 from tweet_topics.errors import UserError
+from tweet_topics.io.csv_input import CsvRows, read_csv_rows
+from tweet_topics.io.datasets import SPLITS
 
 REQUIRED_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text")
 MAX_TEXT_CHARS = 10_000  # a tweet has at most 280; longer "texts" are rows swallowed by broken quoting

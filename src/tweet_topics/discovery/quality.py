@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from tweet_topics.cluster import fit_kmeans
-from tweet_topics.stability import mean_pairwise_ari, refit_params
+from tweet_topics.discovery.cluster import fit_kmeans
+from tweet_topics.discovery.stability import mean_pairwise_ari, refit_params
 
 SILHOUETTE_MAX_SAMPLE = 10_000
 

@@ -95,7 +95,7 @@ def load_encoder(name: str, device: str, backend: str = "torch", dtype: str = "f
             " sentence-transformers/all-MiniLM-L6-v2 (installed by the set-up command)"
         ) from None
     if backend == INT8:
-        from tweet_topics.onnx_encoder import OnnxInt8Encoder
+        from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
 
         return OnnxInt8Encoder(encoder.float())
     compute_dtype = getattr(torch, spec.dtype)

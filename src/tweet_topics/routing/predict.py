@@ -17,12 +17,12 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from tweet_topics.atomic import atomic_file
-from tweet_topics.breakdowns import period_counts, period_shares, trending
-from tweet_topics.embed import CHUNK_SIZE
+from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
-from tweet_topics.ingest import parse_inbound
-from tweet_topics.prepare import TWCS_TIME_FORMAT, addressed_brand, sane_text
+from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
+from tweet_topics.io.atomic import atomic_file
+from tweet_topics.tweets.ingest import parse_inbound
+from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT, addressed_brand, sane_text
 
 N_ALTERNATIVES = 3
 ID_COLUMNS = ("tweet_id", "id")  # used as the message id when present, in this order
@@ -221,7 +221,7 @@ def predict_file(models_dir: Path, source: Path | None, output: Path | None, tex
     it)."""
     import itertools
 
-    from tweet_topics.router import Router, TrainedTopics
+    from tweet_topics.routing.router import Router, TrainedTopics
 
     topics = TrainedTopics.load(models_dir)  # checks the models before the input is read
     batches = read_batches(source, input_format(source, input_fmt), text_column, id_column)

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 
 import tweet_topics
-from tweet_topics.artifacts import MISSING_HINT, file_sha256, read_json
-from tweet_topics.encoder import model_identity
+from tweet_topics.discovery.topics import topic_names
+from tweet_topics.encoding.encoder import model_identity
 from tweet_topics.errors import UserError
+from tweet_topics.io.artifacts import MISSING_HINT, file_sha256, read_json
 from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
-from tweet_topics.reduce import REDUCE_SECTIONS
-from tweet_topics.topics import topic_names
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS
 
 ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS)
 MANIFEST_FORMAT = 1

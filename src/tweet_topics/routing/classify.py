@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from tweet_topics.artifacts import load_arrays, save_arrays
+from tweet_topics.io.artifacts import load_arrays, save_arrays
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.decomposition import PCA
 
-from tweet_topics.artifacts import load_arrays, save_arrays
 from tweet_topics.errors import UserError
-from tweet_topics.neighbours import NEIGHBOUR_BLOCK, normalise_rows
-from tweet_topics.sampling import fit_rows
-from tweet_topics.smoothing import SmoothedPcaReducer, fit_smoothed_pca
-from tweet_topics.umap_projection import project
+from tweet_topics.io.artifacts import load_arrays, save_arrays
+from tweet_topics.reduction.neighbours import NEIGHBOUR_BLOCK, normalise_rows
+from tweet_topics.reduction.sampling import fit_rows
+from tweet_topics.reduction.smoothing import SmoothedPcaReducer, fit_smoothed_pca
+from tweet_topics.reduction.umap_projection import project
 
 # the params.yaml sections a reduction reads
 REDUCE_SECTIONS = ("reduce", "pca", "umap", "smoothing")

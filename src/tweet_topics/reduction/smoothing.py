@@ -26,8 +26,8 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from tweet_topics.errors import UserError
-from tweet_topics.neighbours import nearest_neighbours, nearest_others, neighbourhood_scales, normalise_rows
-from tweet_topics.sampling import fit_rows
+from tweet_topics.reduction.neighbours import nearest_neighbours, nearest_others, neighbourhood_scales, normalise_rows
+from tweet_topics.reduction.sampling import fit_rows
 
 # nearest reference points searched for incoming edges, as a multiple of k: a point that counts x among its k
 # nearest is, in practice, among x's nearest few k (and the fit uses the same cut, so fitted = placed)

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.classify import LinearClassifier, load_classifier
-from tweet_topics.encoder import EncoderSpec, encoder_fingerprint
+from tweet_topics.encoding.encoder import EncoderSpec, encoder_fingerprint
 from tweet_topics.errors import UserError
-from tweet_topics.manifest import read_manifest
 from tweet_topics.paths import CLASSIFIER, REDUCER
-from tweet_topics.pipeline import MessagePipeline
-from tweet_topics.reduce import Reducer, load_reducer, reduce_embeddings
+from tweet_topics.reduction.reduce import Reducer, load_reducer, reduce_embeddings
+from tweet_topics.routing.classify import LinearClassifier, load_classifier
+from tweet_topics.routing.manifest import read_manifest
+from tweet_topics.routing.pipeline import MessagePipeline
 
 
 @dataclass(frozen=True)

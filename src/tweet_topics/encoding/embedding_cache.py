@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.atomic import atomic_dir, write_json
+from tweet_topics.io.atomic import atomic_dir, write_json
 
 RECIPE_FILE = "recipe.json"
 KEY_DTYPE = "S32"  # a sha256 digest

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from tweet_topics.neighbours import normalise_rows
+from tweet_topics.reduction.neighbours import normalise_rows
 
 KEEP_SHARE = 0.5  # a kept topic holds at least half of the accepted one's tweets, and they are half of its own
 PART_SHARE = 0.25  # a quarter of an accepted topic's tweets make a current topic part of a split or merge

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tweet_topics.encoder import EncoderSpec, describe_encoder, load_encoder
-from tweet_topics.onnx_encoder import OnnxInt8Encoder
-from tweet_topics.tokens import TokenisedTexts, Tokeniser
+from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, load_encoder
+from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
+from tweet_topics.encoding.tokens import TokenisedTexts, Tokeniser
 
 # predict's batch of messages
 CHUNK_SIZE = 2048

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tweet_topics.embed import Encoder
-from tweet_topics.encoder import EncoderSpec
+from tweet_topics.encoding.embed import Encoder
+from tweet_topics.encoding.encoder import EncoderSpec
 from tweet_topics.text.cleaner import TweetCleaner
 from tweet_topics.text.views import encoder_view
 

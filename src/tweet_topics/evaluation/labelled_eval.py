@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tweet_topics.cluster import fit_kmeans
-from tweet_topics.csv_input import read_string_csv
+from tweet_topics.discovery.cluster import fit_kmeans
+from tweet_topics.discovery.stability import refit_params
 from tweet_topics.errors import UserError
-from tweet_topics.labelled import agreement_scores, purity
-from tweet_topics.pipeline import MessagePipeline
-from tweet_topics.reduce import REDUCE_SECTIONS, fit_reducer
-from tweet_topics.stability import refit_params
+from tweet_topics.evaluation.labelled import agreement_scores, purity
+from tweet_topics.io.csv_input import read_string_csv
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer
+from tweet_topics.routing.pipeline import MessagePipeline
 
 # the params.yaml sections that decide how texts become clusters
 PIPELINE_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans")

@@ -1,0 +1,1 @@
+"""The customers' tweets: ingest (inbound rows, quarantine, splits) and prepare (typed records, brand)."""
