@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.exports import EXPORTS, HEADER
 from tweet_topics.errors import UserError
 from tweet_topics.io.datasets import SPLITS
 from tweet_topics.tweets.ingest import assign_splits, cap_tweets, download_twcs, read_twcs, select_inbound
 
 FRACTIONS = {"discovery": 0.70, "validation": 0.15, "evaluation": 0.15}
-HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 
 
 def write_csv(path: Path, rows: list[str]) -> Path:
@@ -174,27 +174,13 @@ def reasons(quarantined) -> list[tuple[int, str]]:
     return [(int(row), reason) for row, reason in quarantined[["row", "reason"]].itertuples(index=False)]
 
 
-def test_bom_crlf_and_extra_columns_are_read(tmp_path):
-    path = tmp_path / "t.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + (HEADER.strip() + ",extra\r\n1,a,True,x,hello,,,more\r\n").encode())
-    tweets, counts, quarantined = ingest(path)
-    assert tweets["tweet_id"].tolist() == ["1"] and tweets["text"].tolist() == ["hello"] and quarantined.empty
-
-
-@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
-def test_another_delimiter_is_detected(tmp_path, delimiter):
-    path = tmp_path / "t.csv"
-    path.write_text(HEADER.replace(",", delimiter) + delimiter.join(["1", "a", "True", "x", "hi, there", "", ""])
-                    + "\n")
-    tweets, _, _ = ingest(path)
-    assert tweets["text"].tolist() == ["hi, there"]
-
-
-def test_a_stray_carriage_return_inside_an_unquoted_text_keeps_the_row_whole(tmp_path):
-    path = tmp_path / "t.csv"
-    path.write_bytes((HEADER + "1,a,True,x,my order\rnever came,,\n2,b,True,x,fine,,\n").encode())
-    tweets, _, quarantined = ingest(path)
-    assert tweets["text"].tolist() == ["my order never came", "fine"] and quarantined.empty
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda export: export.name)
+def test_every_broken_export_is_read(tmp_path, export):
+    """BOM, CRLF, CR, delimiters, compression, blank lines, wrong field counts...: tests/exports.py, which predict's
+    tests read too."""
+    tweets, counts, quarantined = ingest(export.write(tmp_path))
+    assert tweets["tweet_id"].tolist() == export.ids and tweets["text"].tolist() == export.texts
+    assert reasons(quarantined) == list(export.quarantined)
 
 
 def test_a_line_with_too_many_fields_is_quarantined_with_its_row(tmp_path):
@@ -205,10 +191,31 @@ def test_a_line_with_too_many_fields_is_quarantined_with_its_row(tmp_path):
     assert counts["quarantined_bad_line"] == 1 and counts["rows_read"] == 3
 
 
+def test_a_row_with_missing_trailing_fields_is_quarantined_with_its_row(tmp_path):
+    """A ragged export: the row lost its last fields (here its inbound value too) and is a bad line, not an error;
+    the rows after it keep their numbers."""
+    rows = [f"{i},a{i},True,x,tweet number {i},," for i in range(1, 41)]
+    rows[34], rows[36] = "35,a35", "37,a37,True,x,,,"
+    tweets, counts, quarantined = ingest(write_csv(tmp_path / "t.csv", rows))
+    assert len(tweets) == 38 and "35" not in tweets["tweet_id"].tolist()
+    assert reasons(quarantined) == [(35, "bad_line"), (37, "empty_text")]
+    assert quarantined["text"][0] == "expected 7 fields, saw 2"
+    assert counts["quarantined_bad_line"] == 1 and counts["rows_read"] == 40
+
+
 def test_a_quote_that_never_closes_names_the_row(tmp_path):
     path = write_csv(tmp_path / "t.csv", ["1,a,True,x,one,,", '2,b,True,x,"two,,', "3,c,True,x,three,,"])
     with pytest.raises(UserError, match=r"t\.csv: row 2: a quoted field never closes \(broken quoting\)"):
         read_twcs(path)
+
+
+def test_a_quote_that_closes_thousands_of_lines_later_is_one_overlong_text(tmp_path):
+    """The swallowed lines make one field longer than the csv module's default limit: a text_too_long row."""
+    swallowed = [f"{i},a,True,x,tweet number {i},," for i in range(2, 8000)]
+    path = write_csv(tmp_path / "t.csv", ['1,a,True,x,"opens here', *swallowed, 'closes here",,', "2,b,True,x,fine,,"])
+    tweets, counts, quarantined = ingest(path)
+    assert tweets["tweet_id"].tolist() == ["2"] and reasons(quarantined) == [(1, "text_too_long")]
+    assert len(quarantined["text"][0]) > 131_072
 
 
 def test_invalid_utf8_bytes_quarantine_their_row_only(tmp_path):

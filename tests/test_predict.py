@@ -248,3 +248,19 @@ def test_batches_stream_with_stable_row_numbers(tmp_path):
     batches = list(read_batches(tmp_path / "in.csv", "csv", "text", None, batch_size=4))
     assert [len(batch.ids) for batch in batches] == [4, 4, 2]
     assert sum((batch.ids for batch in batches), []) == [str(i) for i in range(1, 11)]
+
+
+def test_a_semicolon_export_with_a_ragged_row_is_routed_as_ingest_reads_it(models, tmp_path, capsys):
+    """The issue's case: a `;`-delimited, xz-compressed export that ingest reads stopped predict; a row that lost its
+    trailing fields is left out with a warning naming it, as ingest quarantines it."""
+    import lzma
+
+    from tests.exports import HEADER
+
+    lines = ["1;a;True;x;my card was declined;;", "2;b", "3;c;True;x;where is my refund;;"]
+    (tmp_path / "export.csv.xz").write_bytes(lzma.compress((HEADER.replace(",", ";") + "\n".join(lines)).encode()))
+    code, out, err = predict(models, str(tmp_path / "export.csv.xz"), "-q", capsys=capsys)
+    assert code == 0, err
+    assert pd.read_csv(io.StringIO(out), dtype={"id": str})["id"].tolist() == ["1", "3"]
+    assert (f"warning: {tmp_path / 'export.csv.xz'}: left out 1 row with the wrong number of fields: row 2 (expected"
+            " 7 fields, saw 2)") in err.splitlines()

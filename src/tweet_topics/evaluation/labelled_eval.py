@@ -11,7 +11,7 @@ from tweet_topics.discovery.cluster import fit_kmeans
 from tweet_topics.discovery.stability import refit_params
 from tweet_topics.errors import UserError
 from tweet_topics.evaluation.labelled import agreement_scores, purity
-from tweet_topics.io.csv_input import read_string_csv
+from tweet_topics.io.csv_input import read_csv_rows
 from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer
 from tweet_topics.routing.pipeline import MessagePipeline
 
@@ -21,7 +21,7 @@ PIPELINE_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans")
 
 def read_labelled_csv(path: Path) -> pd.DataFrame:
     """The `text,label` rows of a CSV, without empty texts or labels."""
-    frame = read_string_csv(path, "set labelled.path or pass a CSV of text,label")
+    frame = read_csv_rows(path, "set labelled.path or pass a CSV of text,label").frame
     missing = [column for column in ("text", "label") if column not in frame.columns]
     if missing:
         raise UserError(f"{path}: missing column '{missing[0]}'; a labelled file needs the columns text,label")

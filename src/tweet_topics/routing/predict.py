@@ -1,5 +1,6 @@
-"""`predict`: read messages (CSV, JSONL or lines), route them in batches with the trained router, write each one's
-topic, its probability and the next alternatives (CSV or JSONL), streaming so that a file of any size fits.
+"""`predict`: read messages (CSV, JSONL or lines: messages.py), route them in batches with the trained router, write
+each one's topic, its probability and the next alternatives (CSV or JSONL), streaming so that a file of any size
+fits.
 
 A message's brand and time travel with it when the input has them (a `brand` or `created_at` column or field; a
 twcs file's brand is the one its text addresses, as in prepare), and a dated input can give the topics over time,
@@ -8,154 +9,27 @@ the evaluate stage's view of the same name, for new data."""
 import csv
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 import pandas as pd
 
-from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
 from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
 from tweet_topics.io.atomic import atomic_file
-from tweet_topics.tweets.ingest import parse_inbound
-from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT, addressed_brand, sane_text
+from tweet_topics.routing.messages import CARRIED, Batch, input_format, read_batches
+from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT
 
 N_ALTERNATIVES = 3
-ID_COLUMNS = ("tweet_id", "id")  # used as the message id when present, in this order
-CARRIED = ("brand", "created_at")  # columns or fields copied to the output when the input has them
-
-
-@dataclass
-class Batch:
-    ids: list[str]
-    texts: list[str]
-    carried: dict[str, list[str]] = field(default_factory=dict)  # CARRIED name -> a value per message
-
-
-def input_format(path: Path | None, requested: str | None) -> str:
-    if requested:
-        return requested
-    if path is None:
-        return "lines"
-    suffix = path.suffix.lower()
-    return "csv" if suffix == ".csv" else "jsonl" if suffix in (".jsonl", ".ndjson") else "lines"
 
 
 def output_format(path: Path | None, requested: str | None) -> str:
     if requested:
         return requested
     return "jsonl" if path is not None and path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
-
-
-def read_batches(path: Path | None, fmt: str, text_column: str, id_column: str | None,
-                 batch_size: int = CHUNK_SIZE) -> Iterator[Batch]:
-    """Messages in batches; `path` None is stdin. Ids: `id_column`, else tweet_id or id, else the row number."""
-    name = str(path) if path is not None else "<stdin>"
-    if path is not None and not path.is_file():
-        raise UserError(f"{path}: file not found")
-    if fmt == "csv":
-        yield from _csv_batches(path if path is not None else sys.stdin, name, text_column, id_column, batch_size)
-        return
-    with ExitStack() as stack:
-        # invalid bytes become U+FFFD rather than stop a long run; a BOM is dropped
-        handle = (stack.enter_context(open(path, encoding="utf-8-sig", errors="replace", newline=""))
-                  if path is not None else sys.stdin)
-        reader = _jsonl_rows if fmt == "jsonl" else _line_rows
-        yield from _batched(reader(handle, name, text_column, id_column), batch_size)
-
-
-def _csv_batches(source, name: str, text_column: str, id_column: str | None, batch_size: int) -> Iterator[Batch]:
-    try:
-        chunks = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             encoding_errors="replace", chunksize=batch_size)
-        first_row = 1
-        for chunk in chunks:
-            if first_row == 1:
-                _require_columns(name, chunk.columns, text_column, id_column)
-            ids, texts = _ids(chunk, id_column, first_row), chunk[text_column].tolist()
-            carried = {column: chunk[column].tolist() for column in CARRIED if column in chunk.columns}
-            twcs = "inbound" in chunk.columns
-            if twcs and "brand" not in carried:  # the brand the tweet addresses, as prepare finds it
-                no_reply = pd.Series("", index=chunk.index, dtype=chunk[text_column].dtype)
-                carried["brand"] = addressed_brand(sane_text(chunk[text_column]), no_reply).tolist()
-            if twcs:  # the customers' tweets only, as in the pipeline
-                keep = parse_inbound(chunk["inbound"], Path(name), first_row).to_numpy()
-                ids, texts = _kept(ids, keep), _kept(texts, keep)
-                carried = {column: _kept(values, keep) for column, values in carried.items()}
-            yield Batch(ids, texts, carried)
-            first_row += len(chunk)
-    except pd.errors.EmptyDataError:
-        return  # an empty file: no messages
-    except pd.errors.ParserError as error:
-        raise UserError(f"{name}: not a readable CSV ({str(error).splitlines()[0]})") from None
-
-
-def _kept(values: list, keep: np.ndarray) -> list:
-    return [value for value, k in zip(values, keep, strict=True) if k]
-
-
-def _require_columns(name: str, columns: Iterable[str], text_column: str, id_column: str | None) -> None:
-    columns = list(columns)
-    for wanted, flag in ((text_column, "--text-column"), (id_column, "--id-column")):
-        if wanted is not None and wanted not in columns:
-            raise UserError(f"{name}: no column '{wanted}' (its columns: {', '.join(columns)}); name the right"
-                            f" one with {flag} NAME")
-
-
-def _ids(chunk: pd.DataFrame, id_column: str | None, first_row: int) -> list[str]:
-    column = id_column or next((c for c in ID_COLUMNS if c in chunk.columns), None)
-    if column is None:
-        return [str(row) for row in range(first_row, first_row + len(chunk))]
-    return chunk[column].tolist()
-
-
-def _jsonl_rows(handle: TextIO, name: str, text_column: str,
-                id_column: str | None) -> Iterator[tuple[str, str, dict]]:
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{name}: line {number} is not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict) or text_column not in record:
-            raise UserError(f"{name}: line {number} has no '{text_column}' field; name the text field with"
-                            " --text-column NAME")
-        column = id_column or next((c for c in ID_COLUMNS if c in record), None)
-        if id_column is not None and id_column not in record:
-            raise UserError(f"{name}: line {number} has no '{id_column}' field; fix --id-column")
-        text = record[text_column]
-        carried = {key: "" if record[key] is None else str(record[key]) for key in CARRIED if key in record}
-        yield (str(record[column]) if column else str(number)), (text if isinstance(text, str) else ""), carried
-
-
-def _line_rows(handle: TextIO, name: str, text_column: str,
-               id_column: str | None) -> Iterator[tuple[str, str, dict]]:
-    for number, line in enumerate(handle, start=1):
-        text = line.rstrip("\r\n")
-        if text.strip():
-            yield str(number), text, {}
-
-
-def _batched(rows: Iterator[tuple[str, str, dict]], batch_size: int) -> Iterator[Batch]:
-    """Batches of rows; a field some records lack is "" for them (the first record with it names the column)."""
-    batch = Batch([], [])
-    for identifier, text, carried in rows:
-        for key in carried.keys() - batch.carried.keys():
-            batch.carried[key] = [""] * len(batch.ids)
-        for key, values in batch.carried.items():
-            values.append(carried.get(key, ""))
-        batch.ids.append(identifier)
-        batch.texts.append(text)
-        if len(batch.ids) == batch_size:
-            yield batch
-            batch = Batch([], [], {key: [] for key in batch.carried})
-    if batch.ids:
-        yield batch
 
 
 def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str], topic_ids: list[int],

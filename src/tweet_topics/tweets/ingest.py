@@ -33,15 +33,16 @@ def read_twcs(path: Path) -> CsvRows:
     return rows
 
 
-def parse_inbound(values: pd.Series, path: Path, first_row: int = 1) -> pd.Series:
-    """True/False, TRUE/FALSE, true/false and 1/0 as booleans; anything else names its row (`values` start at
-    data row `first_row`)."""
+def parse_inbound(values: pd.Series, path: Path, rows: np.ndarray | None = None) -> pd.Series:
+    """True/False, TRUE/FALSE, true/false and 1/0 as booleans; anything else names its row (`rows`: each value's
+    row number in the file, by default 1, 2, ...)."""
     normalised = values.str.strip().str.lower()
     bad = ~normalised.isin(_TRUE | _FALSE)
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        row = position + 1 if rows is None else int(rows[position])
         raise UserError(
-            f"{path}: row {row + first_row}, column 'inbound' is {values.iloc[row]!r}; expected True/False or 1/0"
+            f"{path}: row {row}, column 'inbound' is {values.iloc[position]!r}; expected True/False or 1/0"
         )
     return normalised.isin(_TRUE)
 
@@ -59,13 +60,13 @@ def replying_authors(frame: pd.DataFrame, inbound: pd.Series) -> dict[str, str]:
 def select_inbound(rows: CsvRows, path: Path) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
     """The inbound tweets with a usable id and text, one row per tweet id; the count of rows per outcome; and the
     quarantined rows (row, reason, tweet_id, text), every inbound row that was dropped and why."""
-    frame = rows.frame
-    inbound = parse_inbound(frame["inbound"], path)
+    frame, row_numbers = rows.frame, rows.lines - 1  # a row's number: its line in the file, less the header's
+    inbound = parse_inbound(frame["inbound"], path, row_numbers)
     if not inbound.any():
         raise UserError(f"{path}: none of its {len(frame)} rows is inbound (a customer's tweet): check the"
                         " 'inbound' column (True/False or 1/0)")
     replied_by = replying_authors(frame, inbound)
-    tweets = frame.loc[inbound, list(REQUIRED_COLUMNS)].assign(row=np.flatnonzero(inbound.to_numpy()) + 1)
+    tweets = frame.loc[inbound, list(REQUIRED_COLUMNS)].assign(row=row_numbers[inbound.to_numpy()])
     quarantine = [pd.DataFrame({"row": [line - 1 for line, _ in rows.skipped], "reason": "bad_line",
                                 "tweet_id": "", "text": [why for _, why in rows.skipped]})]
 

@@ -1,0 +1,115 @@
+"""predict's input (messages.read_batches) without a model: every export ingest reads (tests/exports.py), from a
+file or stdin; what ingest quarantines for its shape (wrong field counts, overlong texts) left out and named on
+stderr; row numbers as ingest's."""
+
+import io
+import sys
+
+import pytest
+
+from tests.exports import EXPORTS, HEADER, rows
+from tweet_topics.errors import UserError
+from tweet_topics.routing.messages import input_format, read_batches
+from tweet_topics.tweets.ingest import MAX_TEXT_CHARS
+
+
+def read(path, text_column: str = "text", batch_size: int = 4, fmt: str = "csv") -> tuple[list, list, dict]:
+    ids, texts, carried = [], [], {}
+    for batch in read_batches(path, fmt, text_column, None, batch_size=batch_size):
+        ids += batch.ids
+        texts += batch.texts
+        for key, values in batch.carried.items():
+            carried.setdefault(key, []).extend(values)
+    return ids, texts, carried
+
+
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda export: export.name)
+def test_predict_reads_every_export_ingest_reads(tmp_path, export, capsys):
+    path = export.write(tmp_path)
+    assert input_format(path, None) == "csv"
+    ids, texts, carried = read(path)
+    assert ids == (export.predict_ids or export.ids)
+    if export.predict_ids is None:
+        assert texts == export.texts
+    assert carried["created_at"] == ["x"] * len(ids)
+    shape = [row for row, reason in export.quarantined if reason in ("bad_line", "text_too_long")]
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == len({reason for _, reason in export.quarantined if reason != "invalid_utf8"})
+    assert all(f" {row}" in err for row in shape)
+
+
+@pytest.mark.parametrize("export", [export for export in EXPORTS if export.suffix == ".csv"],
+                         ids=lambda export: export.name)
+def test_predict_reads_every_export_on_stdin(export, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(export.content)))
+    assert read(None)[0] == (export.predict_ids or export.ids)
+
+
+def test_rows_with_missing_or_surplus_fields_are_left_out_and_named_once(tmp_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text("id,text\n1,hello\n2\n3,fine\n4,a,b\n\n6,bye\n")
+    ids, texts, _ = read(path, batch_size=2)
+    assert ids == ["1", "3", "6"] and texts == ["hello", "fine", "bye"]
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {path}: left out 2 rows with the wrong number of fields: rows 2 (expected 2 fields, saw 1),"
+        " 4 (expected 2 fields, saw 3)"]
+
+
+def test_row_number_ids_skip_a_bad_line_as_ingest_numbers_rows(tmp_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text('text,brand\nhello,A\nnot,a,row\n"two\nlines",B\n\nbye,C\n')
+    ids, texts, carried = read(path)
+    assert ids == ["1", "3", "5"] and texts == ["hello", "two\nlines", "bye"] and carried["brand"] == ["A", "B", "C"]
+
+
+def test_a_text_over_ingests_limit_is_left_out_and_named(tmp_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text(f"text\nshort\n{'x' * (MAX_TEXT_CHARS + 1)}\n{'y' * MAX_TEXT_CHARS}\n")
+    ids, texts, _ = read(path)
+    assert ids == ["1", "3"] and len(texts[1]) == MAX_TEXT_CHARS
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: {path}: left out 1 row whose text is over {MAX_TEXT_CHARS} characters")
+    assert err.strip().endswith(": row 2")
+
+
+def test_only_inbound_overlong_texts_are_named_in_a_twcs_file(tmp_path, capsys):
+    long = "z" * (MAX_TEXT_CHARS + 1)
+    path = tmp_path / "t.csv"
+    path.write_bytes(rows(f"1,brand,False,x,{long},,", f"2,b,True,x,{long},,", "3,c,True,x,ok,,"))
+    assert read(path)[0] == ["3"]
+    assert capsys.readouterr().err.strip().endswith(": row 2")
+
+
+def test_many_bad_lines_name_the_first_few(tmp_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text("text\n" + "a,b\nok\n" * 20)
+    assert len(read(path)[0]) == 20
+    err = capsys.readouterr().err
+    assert "left out 20 rows" in err and "rows 1 (expected 1 fields, saw 2), 3 (" in err and err.strip().endswith(
+        ", ...")
+
+
+def test_a_quote_that_never_closes_is_one_clear_line(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text('text\nfine\n"never closes\nmore\n')
+    with pytest.raises(UserError, match=r"in\.csv: row 2: a quoted field never closes \(broken quoting\)"):
+        read(path)
+
+
+def test_a_compressed_csv_is_csv_and_a_truncated_one_a_clear_line(tmp_path):
+    import lzma
+
+    path = tmp_path / "t.csv.xz"
+    path.write_bytes(lzma.compress((HEADER + "1,a,True,x,one,,\n" * 2000).encode())[:200])
+    assert input_format(path, None) == "csv" and input_format(tmp_path / "t.jsonl.gz", None) == "lines"
+    with pytest.raises(UserError, match=r"t\.csv\.xz: not a readable xz file"):
+        read(path)
+
+
+def test_batches_hold_at_most_batch_size_messages_and_stream(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("text\n" + "".join(f"message {i}\n" for i in range(10)))
+    batches = read_batches(path, "csv", "text", None, batch_size=4)
+    first = next(batches)
+    assert first.ids == ["1", "2", "3", "4"]
+    assert [len(batch.ids) for batch in batches] == [4, 2]
