@@ -7,12 +7,9 @@ import time
 import pytest
 
 from tweet_topics.errors import UserError
-from tweet_topics.text.cleaner import (
-    TweetCleaner,
-    abbreviation_forms,
-    load_chat_abbreviations,
-    load_emoticons,
-)
+from tweet_topics.text.cleaner import TweetCleaner
+from tweet_topics.text.keywords import KeywordView
+from tweet_topics.text.lexicon import abbreviation_forms, load_chat_abbreviations, load_emoticons
 
 EMOTICONS = load_emoticons()
 ABBREVIATIONS = load_chat_abbreviations()
@@ -689,8 +686,16 @@ def test_the_default_drops_the_addressing_handles_only():
         TweetCleaner(keywords=False, handles="some")
 
 
+def test_an_embedding_only_cleaner_says_it_has_no_keyword_view():
+    cleaner = TweetCleaner(keywords=False)
+    assert cleaner.embedding_view("@AmazonHelp my order :(") == "my order sad face"
+    for call in (lambda: cleaner.keyword_view("my order"), lambda: cleaner.views(["my order"])):
+        with pytest.raises(ValueError, match="keywords=False"):
+            call()
+
+
 def test_brand_handle_words():
-    from tweet_topics.text.cleaner import handle_words
+    from tweet_topics.text.handles import handle_words
 
     assert handle_words("SpotifyCares") == "Spotify Cares" and handle_words("@Uber_Support") == "Uber Support"
 
@@ -720,13 +725,14 @@ def test_keyword_tokens_are_tweet_tokenizer_tokens(cleaner, inbound_texts):
     from nltk.tokenize import TweetTokenizer
 
     tokenizer = TweetTokenizer(preserve_case=True)
+    keywords = KeywordView("english")  # a fresh one: nothing memoised from the cleaner's own pass
     embedding, _ = cleaner.views(inbound_texts[::5])
     compared = 0
     for view in embedding:
         if re.search(r"[^\W\d_]&[^\W\d_]", view):
             continue
         words = re.sub(r"(?<=[^\W_]):(?=[^\W_])", " ", view.lower())
-        expected = [k for token in tokenizer.tokenize(words) for k in cleaner._token_keywords(token)]
+        expected = [k for token in tokenizer.tokenize(words) for k in keywords.token_keywords(token)]
         assert cleaner.keyword_view(view).split() == expected, view
         compared += 1
     assert compared > 4_000
