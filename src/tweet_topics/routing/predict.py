@@ -50,6 +50,13 @@ def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[s
     return records
 
 
+def route_records(router, ids: list[str], texts: list, carried: dict[str, list[str]] | None = None) -> list[dict]:
+    """`prediction_records` of raw messages routed by `router` (a router.Router): what predict writes and the
+    service answers."""
+    topics = router.topics
+    return prediction_records(ids, router.route(texts), topics.labels, topics.topic_ids, carried)
+
+
 class PredictionWriter:
     """Writes records as CSV (alternatives flattened to alt1_topic_id, ...) or JSONL."""
 
