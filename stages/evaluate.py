@@ -1,7 +1,8 @@
-"""evaluate: scores per split, cluster quality and end-to-end stability, a report with figures, and the data of
-`dvc plots`."""
+"""evaluate: scores per split, cluster quality and end-to-end stability, the calibration of the probabilities and
+the handoff's flags, a report with figures, and the data of `dvc plots`."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,9 @@ from tweet_topics.discovery.stability import end_to_end_stability
 from tweet_topics.discovery.topic_changes import changes_markdown
 from tweet_topics.discovery.topics import topic_names
 from tweet_topics.evaluation.breakdowns import topics_over_time, topics_per_brand, trending
+from tweet_topics.evaluation.confidence_report import plot_handoff_tradeoff, plot_reliability
 from tweet_topics.evaluation.evaluate import confusion_rows, report, split_scores
+from tweet_topics.evaluation.handoff_eval import handoff_checks
 from tweet_topics.evaluation.report import (
     markdown_report,
     plot_confusion,
@@ -32,23 +35,29 @@ from tweet_topics.paths import (
     CLUSTERED,
     EMBEDDINGS,
     EVALUATION_PREDICTIONS,
+    FOREIGN_EMBEDDINGS,
+    HANDOFF,
+    HANDOFF_TRADEOFF,
     METRICS,
     MODELS,
     PLOTS,
     REDUCED,
+    RELIABILITY,
     REPORT,
     TOPIC_CHANGES,
     TOPICS,
 )
 from tweet_topics.reduction.reduce import REDUCE_SECTIONS
+from tweet_topics.routing.calibration import expected_calibration_error, reliability_table
 from tweet_topics.routing.classify import load_classifier
+from tweet_topics.routing.handoff import load_out_of_topic
 from tweet_topics.stage import run_stage
 
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
 
 
 def main() -> None:
-    params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability")
+    params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability", "handoff")
     kmeans = params["kmeans"]
     classifier = load_classifier(MODELS / CLASSIFIER)
     topics = json.loads((MODELS / TOPICS).read_text(encoding="utf-8"))
@@ -78,6 +87,18 @@ def main() -> None:
     over_time = topics_over_time(every["created_at"], shown)
     evaluation = frames["evaluation"]
     actual, predicted = evaluation["pseudo_label"].to_numpy(), predictions["evaluation"]
+    uncalibrated = replace(classifier, temperature=1.0).probabilities(features["evaluation"])
+    reliability = pd.DataFrame(reliability_table(probabilities["evaluation"], actual))
+    metrics["calibration"] = {
+        "temperature": classifier.temperature,
+        "ece_evaluation": expected_calibration_error(probabilities["evaluation"], actual),
+        "ece_evaluation_uncalibrated": expected_calibration_error(uncalibrated, actual),
+        "mean_top_probability_evaluation": round(float(probabilities["evaluation"].max(axis=1).mean()), 6),
+    }
+    all_embeddings = read_arrays(EMBEDDINGS, lazy=True)
+    labels = {split: frame["pseudo_label"].to_numpy() for split, frame in frames.items()}
+    metrics["handoff"], tradeoff = handoff_checks(load_out_of_topic(MODELS / HANDOFF), all_embeddings, labels,
+                                                  np.load(FOREIGN_EMBEDDINGS), names, params["handoff"])
 
     write_json(METRICS, metrics)
     write_json(CLASSIFICATION_REPORT, report(actual, predicted, names))
@@ -88,14 +109,20 @@ def main() -> None:
                         ("topics_per_brand", per_brand), ("topics_over_time", over_time)]:
         with atomic_file(PLOTS / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
+    for path, table in [(RELIABILITY, reliability), (HANDOFF_TRADEOFF, tradeoff)]:
+        with atomic_file(path) as tmp:
+            table.to_csv(tmp, index=False)
     with atomic_dir(REPORT) as tmp:
         figures = {"sizes": "topic_sizes.png", "map": "topic_map.png", "confusion": "confusion_matrix.png",
-                   "over_time": "topics_over_time.png", "per_brand": "topics_per_brand.png"}
+                   "over_time": "topics_over_time.png", "per_brand": "topics_per_brand.png",
+                   "reliability": "reliability.png", "handoff": "handoff_tradeoff.png"}
         plot_topic_sizes(sizes, tmp / figures["sizes"])
         plot_topic_map(points, tmp / figures["map"])
         plot_confusion(actual, predicted, names, tmp / figures["confusion"])
         plot_topics_over_time(over_time, tmp / figures["over_time"])
         plot_topics_per_brand(per_brand, tmp / figures["per_brand"])
+        plot_reliability(reliability, tmp / figures["reliability"])
+        plot_handoff_tradeoff(tradeoff, params["handoff"]["flag_rate"], tmp / figures["handoff"])
         changes = changes_markdown(json.loads(TOPIC_CHANGES.read_text(encoding="utf-8")), topics)
         (tmp / "report.md").write_text(markdown_report(topics, metrics, figures, changes, per_brand,
                                                        trending(over_time)), encoding="utf-8")

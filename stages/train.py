@@ -1,5 +1,6 @@
-"""train: LogisticRegression that routes a tweet's reduced embedding to its topic (the discovery pseudo-labels), and
-models/manifest.json, which ties the fitted artifacts, the embedding model and the params together for `predict`."""
+"""train: LogisticRegression that routes a tweet's reduced embedding to its topic (the discovery pseudo-labels), its
+temperature fitted on the validation split (routing/calibration.py), and models/manifest.json, which ties the fitted
+artifacts, the embedding model and the params together for `predict`."""
 
 import pandas as pd
 
@@ -16,10 +17,12 @@ from tweet_topics.stage import run_stage
 def main() -> None:
     params = load_sections(*RECORDED_SECTIONS)
     train = params["train"]
-    features = read_arrays(REDUCED)["discovery"]
+    features = read_arrays(REDUCED)
     discovery = pd.read_parquet(CLUSTERED / "discovery.parquet", columns=["tweet_id", "pseudo_label"])
+    validation = pd.read_parquet(CLUSTERED / "validation.parquet", columns=["pseudo_label"])
     labels = discovery["pseudo_label"].to_numpy()
-    classifier = train_classifier(features, labels, train["C"], train["class_weight"], train["max_iter"])
+    classifier = train_classifier(features["discovery"], labels, train["C"], train["class_weight"], train["max_iter"])
+    classifier = classifier.calibrated(features["validation"], validation["pseudo_label"].to_numpy())
     save_classifier(MODELS / CLASSIFIER, classifier)
     manifest = build_manifest(MODELS, params, read_json(EMBEDDINGS / ENCODER), discovery["tweet_id"].to_numpy(),
                               labels)

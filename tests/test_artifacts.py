@@ -11,10 +11,11 @@ from sklearn.linear_model import LogisticRegression
 
 from tweet_topics.errors import UserError
 from tweet_topics.io.artifacts import load_arrays, save_arrays
-from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
+from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
 from tweet_topics.reduction.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
 from tweet_topics.reduction.smoothing import SmoothedPcaReducer
 from tweet_topics.routing.classify import load_classifier, save_classifier, train_classifier
+from tweet_topics.routing.handoff import fit_out_of_topic, save_out_of_topic
 from tweet_topics.routing.manifest import build_manifest, read_manifest
 from tweet_topics.routing.router import TrainedTopics
 
@@ -26,7 +27,8 @@ PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
           "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
           "smoothing": {"n_neighbors": 5, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
           "kmeans": {"n_clusters": 3, "seed": 42, "n_init": 1, "algorithm": "lloyd", "max_fit_tweets": 200000},
-          "train": {"C": 1.0, "class_weight": "balanced", "max_iter": 200}}
+          "train": {"C": 1.0, "class_weight": "balanced", "max_iter": 200},
+          "handoff": {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50000, "max_tweets": 20000, "seed": 0}}
 ENCODER = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "0" * 64, "dimension": 12}
 
 
@@ -139,6 +141,7 @@ def models(tmp_path):
     reducer, reduced = fit_reducer(embeddings, PARAMS)
     save_reducer(tmp_path / REDUCER, reducer, ENCODER)
     save_classifier(tmp_path / CLASSIFIER, train_classifier(reduced, labels, 1.0, None, 200))
+    save_out_of_topic(tmp_path / HANDOFF, fit_out_of_topic(embeddings, embeddings, PARAMS["handoff"]))
     topics = {"n_topics": 3, "topics": [{"topic": i, "label": f"word{i} / other"} for i in range(3)]}
     (tmp_path / TOPICS).write_text(json.dumps(topics))
     manifest = build_manifest(tmp_path, PARAMS, ENCODER, np.arange(90).astype(str), labels)
@@ -153,11 +156,13 @@ def test_manifest_records_model_params_labels_and_data(models):
     assert manifest["params"]["kmeans"]["n_clusters"] == 3
     assert manifest["labels"] == ["0: word0 / other", "1: word1 / other", "2: word2 / other"]
     assert manifest["training_data"]["discovery_tweets"] == 90 and len(manifest["training_data"]["fingerprint"]) == 64
-    assert set(manifest["artifacts"]) == {REDUCER, CLASSIFIER, TOPICS}
+    assert set(manifest["artifacts"]) == {REDUCER, CLASSIFIER, TOPICS, HANDOFF}
     assert manifest["package_version"]
     assert "encoder" not in manifest  # ENCODER has no `encoded_with`: the featurize params say how to embed
     trained = TrainedTopics.load(models)
     assert trained.probabilities(np.zeros((2, 12), dtype=np.float32)).shape == (2, 3)
+    routing = trained.assess(np.ones((2, 12), dtype=np.float32))
+    assert routing.out_of_topic.shape == (2,) and routing.needs_human.dtype == bool
 
 
 def test_an_artifact_from_another_run_is_refused(models):

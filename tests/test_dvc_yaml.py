@@ -35,4 +35,4 @@ def test_the_closure_follows_imports_through_modules():
 
 def test_sections_given_by_name_are_resolved():
     sections = sync_dvc_deps.loaded_sections(REPO / "stages" / "evaluate.py")
-    assert {"reduce", "smoothing", "pca", "umap", "kmeans", "stability"} == sections
+    assert {"reduce", "smoothing", "pca", "umap", "kmeans", "stability", "handoff"} == sections

@@ -10,9 +10,10 @@ import pytest
 from tests.conftest import minilm_with_one_tensor_changed
 from tweet_topics.cli import main
 from tweet_topics.encoding.encoder import model_identity, resolve_model
-from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
+from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
 from tweet_topics.reduction.reduce import fit_reducer, save_reducer
 from tweet_topics.routing.classify import save_classifier, train_classifier
+from tweet_topics.routing.handoff import fit_out_of_topic, save_out_of_topic
 from tweet_topics.routing.manifest import build_manifest
 from tweet_topics.routing.pipeline import MessagePipeline
 from tweet_topics.routing.predict import N_ALTERNATIVES, read_batches
@@ -42,13 +43,15 @@ def models(tmp_path_factory, tweets):
               "smoothing": {"n_neighbors": 15, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
               "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3, "algorithm": "lloyd",
                          "max_fit_tweets": 200000},
-              "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000}}
+              "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000},
+              "handoff": {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50000, "max_tweets": 20000, "seed": 0}}
     pipeline = MessagePipeline.from_params(params)
     embeddings = pipeline.embed(tweets["text"])
     reducer, reduced = fit_reducer(embeddings, params)
     kmeans = KMeans(N_TOPICS, random_state=42, n_init=3).fit(reduced)
     save_reducer(folder / REDUCER, reducer, model_identity(pipeline.encoder.description()))
     save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, 100.0, "balanced", 1000))
+    save_out_of_topic(folder / HANDOFF, fit_out_of_topic(embeddings, embeddings, params["handoff"]))
     topics = {"n_topics": N_TOPICS, "topics": [{"topic": i, "label": f"topic {i}"} for i in range(N_TOPICS)]}
     (folder / TOPICS).write_text(json.dumps(topics))
     manifest = build_manifest(folder, params, pipeline.encoder.description(), tweets["tweet_id"].to_numpy(),
@@ -83,6 +86,19 @@ def test_csv_in_csv_out_has_topic_probability_and_alternatives(models, tweets, t
     total = out["probability"] + sum(out[f"alt{rank}_probability"] for rank in range(1, N_ALTERNATIVES + 1))
     assert (total <= 1 + 1e-5).all() and out["topic_id"].nunique() > 1
     assert "400 messages" in err
+
+
+def test_predict_flags_the_messages_that_fit_no_topic(models, tweets, tmp_path, capsys):
+    foreign = pd.read_csv("data/labelled/clinc150/test.csv.xz").sample(200, random_state=0)
+    mixed = pd.DataFrame({"text": [*tweets["text"].head(200), *foreign["text"]]})
+    mixed.to_csv(tmp_path / "mixed.csv", index=False)
+    code, _, err = predict(models, str(tmp_path / "mixed.csv"), "-o", str(tmp_path / "out.csv"), capsys=capsys)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert code == 0, err
+    assert out["needs_human"].dtype == bool and out["out_of_topic_score"].between(0, 2).all()
+    tweets_flagged, foreign_flagged = out["needs_human"][:200].mean(), out["needs_human"][200:].mean()
+    assert tweets_flagged <= 0.1 < foreign_flagged  # the threshold flags 5% of the training tweets themselves
+    assert out["out_of_topic_score"][200:].median() > out["out_of_topic_score"][:200].quantile(0.9)
 
 
 def test_twcs_file_routes_inbound_rows_only(models, twcs_sample, tmp_path, capsys):

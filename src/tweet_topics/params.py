@@ -96,6 +96,16 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "input": _text,
         "text_column": _text,
     },
+    "handoff": {
+        "flag_rate": ((int, float), lambda v: 0 < v < 1, "a share in (0, 1)"),
+        "k": _positive_int,
+        "max_reference_tweets": _positive_int,
+        "max_tweets": _positive_int,
+        "seed": _non_negative_int,
+    },
+    "foreign": {
+        "path": _text,
+    },
     "train": {
         "C": _positive_number,
         "class_weight": ((str, type(None)), lambda v: v in ("balanced", None), "'balanced' or null"),

@@ -16,6 +16,8 @@ ENCODER = "encoder.json"  # in EMBEDDINGS: which weights made the embeddings, an
 # vectors by text, reused across runs; not a DVC output (stages/featurize.py says why); TWEET_TOPICS_EMBEDDING_CACHE
 # puts it elsewhere (a shared disk)
 EMBEDDING_CACHE = Path("data/embedding_cache")
+# the foreign messages (foreign.path) embedded as a routed message is, for evaluate's detection rate
+FOREIGN_EMBEDDINGS = Path("data/04_foreign/embeddings.npy")
 REDUCED = Path("data/05_reduced")
 CLUSTERED = Path("data/06_clustered")
 SCORED = Path("data/07_scored/predictions.csv")
@@ -26,6 +28,7 @@ MANIFEST = "manifest.json"
 REDUCER = "reducer.npz"
 CLASSIFIER = "classifier.npz"
 TOPICS = "topics.json"
+HANDOFF = "handoff.npz"  # the out-of-topic scorer and its needs_human threshold
 
 ACCEPTED_TOPICS = Path("topics/reference.json")
 TOPIC_NAMES = Path("topics/names.yaml")
@@ -38,6 +41,8 @@ CLASSIFICATION_REPORT = Path("metrics/classification_report.json")
 LABELLED_SCORES = Path("metrics/labelled.json")
 SCORE_SUMMARY = Path("metrics/score.json")
 PLOTS = Path("metrics/plots")
+RELIABILITY = PLOTS / "reliability.csv"
+HANDOFF_TRADEOFF = PLOTS / "handoff_tradeoff.csv"
 K_SWEEP = PLOTS / "k_sweep.csv"
 REPORT = Path("reports")
 EVALUATION_PREDICTIONS = "evaluation_predictions.csv"  # in REPORT

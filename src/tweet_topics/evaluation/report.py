@@ -1,5 +1,5 @@
 """The report a person opens: one row per topic, what changed since the accepted topics, topic sizes, topics per
-brand and over time, a 2-D map, the confusion matrix, scores per split."""
+brand and over time, a 2-D map, the confusion matrix, scores per split, calibration and the handoff."""
 
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from sklearn.metrics import confusion_matrix  # noqa: E402
 
 from tweet_topics.discovery.topics import display_name, topic_names  # noqa: E402
 from tweet_topics.evaluation.breakdowns import MIN_BRAND_TWEETS  # noqa: E402
+from tweet_topics.evaluation.confidence_report import confidence_lines  # noqa: E402
 
 MAP_MAX_POINTS = 3000
 
@@ -157,5 +158,5 @@ def markdown_report(topics: dict, metrics: dict, figures: dict[str, str], change
         scores = metrics[split]
         lines.append(f"| {split} | {scores['n_tweets']} | {scores['accuracy']:.3f} | {scores['macro_f1']:.3f} "
                      f"| {scores['weighted_f1']:.3f} |")
-    lines += ["", f"![confusion matrix]({figures['confusion']})", ""]
+    lines += ["", f"![confusion matrix]({figures['confusion']})", "", *confidence_lines(metrics, figures)]
     return "\n".join(lines)

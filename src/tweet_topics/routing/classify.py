@@ -1,26 +1,34 @@
 """The router: a LogisticRegression that learns the pseudo-labels from the reduced embeddings, kept as its
-weights so that loading it runs no code."""
+weights (and the temperature that calibrates it, calibration.py) so that loading it runs no code."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from tweet_topics.io.artifacts import load_arrays, save_arrays
+from tweet_topics.routing.calibration import fit_temperature, softmax
 
 
 @dataclass(frozen=True)
 class LinearClassifier:
     coef: np.ndarray  # (n_topics, n_features)
     intercept: np.ndarray  # (n_topics,)
+    temperature: float = 1.0  # the scores are divided by it (calibration.py); 1 is LogisticRegression's own
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """The topics' linear scores (logits), before the temperature."""
+        return np.asarray(features, dtype=np.float64) @ self.coef.T + self.intercept
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Softmax over the topics (multinomial LogisticRegression's predict_proba), float64 rows summing to 1."""
-        scores = np.asarray(features, dtype=np.float64) @ self.coef.T + self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
+        """Softmax over the topics of the scores divided by the temperature, float64 rows summing to 1 (at
+        temperature 1, multinomial LogisticRegression's predict_proba)."""
+        return softmax(self.scores(features) / self.temperature)
+
+    def calibrated(self, features: np.ndarray, labels: np.ndarray) -> "LinearClassifier":
+        """This classifier with the temperature that best fits `labels` of held-out `features`."""
+        return replace(self, temperature=fit_temperature(self.scores(features), labels))
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         return self.probabilities(features).argmax(axis=1).astype(np.int32)
@@ -38,8 +46,10 @@ def train_classifier(features: np.ndarray, labels: np.ndarray, C: float, class_w
 
 
 def save_classifier(path: Path, classifier: LinearClassifier) -> None:
-    save_arrays(path, {"coef": classifier.coef, "intercept": classifier.intercept}, {"kind": "classifier"})
+    save_arrays(path, {"coef": classifier.coef, "intercept": classifier.intercept},
+                {"kind": "classifier", "temperature": classifier.temperature})
 
 
 def load_classifier(path: Path) -> LinearClassifier:
-    return LinearClassifier(**load_arrays(path, "classifier")[0])
+    arrays, meta = load_arrays(path, "classifier")
+    return LinearClassifier(**arrays, temperature=meta.get("temperature", 1.0))  # older files: uncalibrated

@@ -11,13 +11,13 @@ from tweet_topics.discovery.topics import topic_names
 from tweet_topics.encoding.encoder import model_identity
 from tweet_topics.errors import UserError
 from tweet_topics.io.artifacts import MISSING_HINT, file_sha256, read_json
-from tweet_topics.paths import CLASSIFIER, MANIFEST, REDUCER, TOPICS
+from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
 from tweet_topics.reduction.reduce import REDUCE_SECTIONS
 
-ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS)
+ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS, HANDOFF)
 MANIFEST_FORMAT = 1
 # the params.yaml sections the trained models depend on, recorded in the manifest
-RECORDED_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans", "train")
+RECORDED_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans", "train", "handoff")
 
 
 def training_fingerprint(tweet_ids: np.ndarray, labels: np.ndarray) -> str:

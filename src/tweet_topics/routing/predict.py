@@ -9,7 +9,7 @@ the evaluate stage's view of the same name, for new data."""
 import csv
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +21,7 @@ from tweet_topics.errors import UserError
 from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
 from tweet_topics.io.atomic import atomic_file
 from tweet_topics.routing.messages import CARRIED, Batch, input_format, read_batches
+from tweet_topics.routing.router import Router, Routing, TrainedTopics
 from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT
 
 N_ALTERNATIVES = 3
@@ -32,39 +33,44 @@ def output_format(path: Path | None, requested: str | None) -> str:
     return "jsonl" if path is not None and path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
 
 
-def prediction_records(ids: list[str], probabilities: np.ndarray, labels: list[str], topic_ids: list[int],
+def prediction_records(ids: list[str], routing: Routing, labels: list[str], topic_ids: list[int],
                        carried: dict[str, list[str]] | None = None) -> list[dict]:
-    """One record per message: its carried brand and time, its topic (stable id and name), the probability, and
-    the next N_ALTERNATIVES topics by probability."""
+    """One record per message: its carried brand and time, its topic (stable id and name), the probability, the
+    next N_ALTERNATIVES topics by probability, and (with a handoff) its out-of-topic score and needs_human flag."""
+    probabilities = routing.probabilities
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :1 + N_ALTERNATIVES]
     carried = carried or {}
     records = []
     for index, (identifier, order, row) in enumerate(zip(ids, ranked, probabilities, strict=True)):
+        handoff = {} if routing.out_of_topic is None else {
+            "out_of_topic_score": round(float(routing.out_of_topic[index]), 6),
+            "needs_human": bool(routing.needs_human[index])}
         records.append({
             "id": identifier, **{column: values[index] for column, values in carried.items()},
             "topic_id": topic_ids[order[0]], "topic_label": labels[order[0]],
-            "probability": round(float(row[order[0]]), 6),
+            "probability": round(float(row[order[0]]), 6), **handoff,
             "alternatives": [{"topic_id": topic_ids[t], "topic_label": labels[t],
                               "probability": round(float(row[t]), 6)} for t in order[1:]],
         })
     return records
 
 
-def route_records(router, ids: list[str], texts: list, carried: dict[str, list[str]] | None = None) -> list[dict]:
-    """`prediction_records` of raw messages routed by `router` (a router.Router): what predict writes and the
-    service answers."""
+def route_records(router: Router, ids: list[str], texts: list,
+                  carried: dict[str, list[str]] | None = None) -> list[dict]:
+    """`prediction_records` of raw messages routed by `router`: what predict writes and the service answers."""
     topics = router.topics
-    return prediction_records(ids, router.route(texts), topics.labels, topics.topic_ids, carried)
+    return prediction_records(ids, router.assess(texts), topics.labels, topics.topic_ids, carried)
 
 
 class PredictionWriter:
     """Writes records as CSV (alternatives flattened to alt1_topic_id, ...) or JSONL."""
 
-    def __init__(self, handle: TextIO, fmt: str, carried: Iterable[str] = ()) -> None:
+    def __init__(self, handle: TextIO, fmt: str, carried: Iterable[str] = (), handoff: bool = False) -> None:
         self.handle, self.fmt = handle, fmt
         self.carried = [column for column in CARRIED if column in set(carried)]  # the CSV's, from the first batch
+        self.handoff = ["out_of_topic_score", "needs_human"] if handoff else []
         if fmt == "csv":
-            header = ["id", *self.carried, "topic_id", "topic_label", "probability"]
+            header = ["id", *self.carried, "topic_id", "topic_label", "probability", *self.handoff]
             for rank in range(1, N_ALTERNATIVES + 1):
                 header += [f"alt{rank}_topic_id", f"alt{rank}_topic_label", f"alt{rank}_probability"]
             self.csv = csv.writer(handle, lineterminator="\n")
@@ -76,7 +82,7 @@ class PredictionWriter:
                 self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
                 continue
             row = [record["id"], *(record.get(column, "") for column in self.carried), record["topic_id"],
-                   record["topic_label"], record["probability"]]
+                   record["topic_label"], record["probability"], *(record[column] for column in self.handoff)]
             for rank in range(N_ALTERNATIVES):
                 alternative = record["alternatives"][rank] if rank < len(record["alternatives"]) else {}
                 row += [alternative.get("topic_id", ""), alternative.get("topic_label", ""),
@@ -102,8 +108,6 @@ def predict_file(models_dir: Path, source: Path | None, output: Path | None, tex
     it)."""
     import itertools
 
-    from tweet_topics.routing.router import Router, TrainedTopics
-
     topics = TrainedTopics.load(models_dir)  # checks the models before the input is read
     batches = read_batches(source, input_format(source, input_fmt), text_column, id_column)
     first = next(batches, None)  # reads and checks the input before the encoder takes seconds to load
@@ -111,22 +115,24 @@ def predict_file(models_dir: Path, source: Path | None, output: Path | None, tex
         raise UserError(f"{source or '<stdin>'}: no created_at column or field, so no topics over time; give a dated"
                         " file or leave out --over-time")
     if first is None:  # no messages: the header alone, without loading the encoder
-        return predict_stream(topics, [], output, output_format(output, output_fmt), progress)
+        return predict_stream(topics, None, [], output, output_format(output, output_fmt), progress)
     router = Router.load(models_dir, device, model, topics)
     if router.note and progress:
         print(f"predict: {router.note}", file=sys.stderr)
-    return predict_stream(router, itertools.chain([first] if first else [], batches), output,
+    return predict_stream(topics, router.assess, itertools.chain([first], batches), output,
                           output_format(output, output_fmt), progress, over_time, period)
 
 
-def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: str, progress: bool = True,
-                   over_time: Path | None = None, period: str = "W") -> dict:
-    """Route every batch with `router` (a Router; TrainedTopics when there are no batches) and write the predictions
-    to `output` (atomically) or stdout, and the topics over time to `over_time` when given; returns a summary."""
+def predict_stream(topics: TrainedTopics, assess: Callable[[list], Routing] | None, batches: Iterable[Batch],
+                   output: Path | None, fmt: str, progress: bool = True, over_time: Path | None = None,
+                   period: str = "W") -> dict:
+    """Route every batch with `assess` (a Router's; None when there are no batches) to the `topics`, and write the
+    predictions to `output` (atomically) or stdout, and the topics over time to `over_time` when given; returns a
+    summary."""
     from tqdm import tqdm
 
-    topics = getattr(router, "topics", router)
     counts = np.zeros(len(topics.labels), dtype=np.int64)
+    flagged = 0
     per_period = period_counts(pd.Series([], dtype=object), np.array([]), period)
     confidence = []
     with ExitStack() as stack:
@@ -140,10 +146,11 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
         for batch in batches:
             if not batch.ids:
                 continue
-            writer = writer or PredictionWriter(handle, fmt, batch.carried)
-            probabilities = router.route(batch.texts)
-            writer.write(prediction_records(batch.ids, probabilities, topics.labels, topics.topic_ids,
-                                            batch.carried))
+            writer = writer or PredictionWriter(handle, fmt, batch.carried, topics.handoff is not None)
+            routing = assess(batch.texts)
+            probabilities = routing.probabilities
+            writer.write(prediction_records(batch.ids, routing, topics.labels, topics.topic_ids, batch.carried))
+            flagged += 0 if routing.needs_human is None else int(routing.needs_human.sum())
             top_topic = probabilities.argmax(axis=1)
             counts += np.bincount(top_topic, minlength=len(counts))
             if over_time is not None and "created_at" in batch.carried:
@@ -152,7 +159,7 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
                                             fill_value=0)
             confidence.append(probabilities.max(axis=1))
             bar.update(len(batch.ids))
-        writer = writer or PredictionWriter(handle, fmt)  # an empty input: the header alone
+        writer = writer or PredictionWriter(handle, fmt, handoff=topics.handoff is not None)  # the header alone
         handle.flush()
         if output is not None:
             handle.close()
@@ -168,4 +175,5 @@ def predict_stream(router, batches: Iterable[Batch], output: Path | None, fmt: s
             "topic_share": {label: round(int(n) / total, 6) for label, n in zip(topics.labels, counts, strict=True)},
             "mean_probability": round(float(top.mean()), 6) if len(top) else None,
             # routing signals to watch (docs): a falling mean or a rising share of unsure messages means drift
-            "share_below_0.5": round(float((top < 0.5).mean()), 6) if len(top) else None}
+            "share_below_0.5": round(float((top < 0.5).mean()), 6) if len(top) else None,
+            **({"share_needs_human": round(flagged / total, 6)} if topics.handoff is not None else {})}

@@ -1,5 +1,6 @@
-"""The trained router: raw messages -> topic probabilities by the pipeline's own steps (pipeline.py), with the
-artifacts in models/ that the manifest ties together and the encoder the manifest records."""
+"""The trained router: raw messages -> topic probabilities by the pipeline's own steps (pipeline.py), and whether a
+person should look (handoff.py), with the artifacts in models/ that the manifest ties together and the encoder the
+manifest records."""
 
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -8,9 +9,10 @@ import numpy as np
 
 from tweet_topics.encoding.encoder import EncoderSpec, encoder_fingerprint
 from tweet_topics.errors import UserError
-from tweet_topics.paths import CLASSIFIER, REDUCER
+from tweet_topics.paths import CLASSIFIER, HANDOFF, REDUCER
 from tweet_topics.reduction.reduce import Reducer, load_reducer, reduce_embeddings
 from tweet_topics.routing.classify import LinearClassifier, load_classifier
+from tweet_topics.routing.handoff import OutOfTopic, load_out_of_topic
 from tweet_topics.routing.manifest import read_manifest
 from tweet_topics.routing.pipeline import MessagePipeline
 
@@ -24,6 +26,7 @@ class TrainedTopics:
     classifier: LinearClassifier
     labels: list[str]  # "id: name" of each topic, in the classifier's order
     topic_ids: list[int]  # each topic's stable id (topic_identity.py), in the same order
+    handoff: OutOfTopic | None = None  # None for models trained before the handoff existed
 
     @classmethod
     def load(cls, models_dir: Path) -> "TrainedTopics":
@@ -31,11 +34,29 @@ class TrainedTopics:
         reducer, _ = load_reducer(models_dir / REDUCER)
         # models trained before topics had stable ids numbered them by the classifier's order
         topic_ids = manifest.get("topic_ids", list(range(len(manifest["labels"]))))
-        return cls(manifest, reducer, load_classifier(models_dir / CLASSIFIER), manifest["labels"], topic_ids)
+        handoff = load_out_of_topic(models_dir / HANDOFF) if HANDOFF in manifest["artifacts"] else None
+        return cls(manifest, reducer, load_classifier(models_dir / CLASSIFIER), manifest["labels"], topic_ids,
+                   handoff)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         """Topic probabilities (n, k) of embeddings: reduced as the reduce stage does, then classified."""
         return self.classifier.probabilities(reduce_embeddings(self.reducer, embeddings))
+
+    def assess(self, embeddings: np.ndarray) -> "Routing":
+        """The topic probabilities of embeddings, their out-of-topic scores and who needs a human."""
+        if self.handoff is None:
+            return Routing(self.probabilities(embeddings), None, None)
+        scores = self.handoff.scores(embeddings)
+        return Routing(self.probabilities(embeddings), scores, self.handoff.needs_human(scores))
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What the router says about each of n messages."""
+
+    probabilities: np.ndarray  # (n, k) calibrated topic probabilities
+    out_of_topic: np.ndarray | None  # (n,) the handoff's score: higher is further from every topic's tweets
+    needs_human: np.ndarray | None  # (n,) bool: the score is past the handoff's threshold
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,10 @@ class Router:
     def route(self, messages: list) -> np.ndarray:
         """Topic probabilities of raw messages, through the pipeline's own steps."""
         return self.topics.probabilities(self.messages.embed(messages))
+
+    def assess(self, messages: list) -> Routing:
+        """Topic probabilities of raw messages and whether each needs a human."""
+        return self.topics.assess(self.messages.embed(messages))
 
 
 def routing_spec(manifest: dict, device: str | None, model: str | None) -> tuple[EncoderSpec, str | None]:

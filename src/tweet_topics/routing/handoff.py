@@ -1,0 +1,64 @@
+"""The handoff: an out-of-topic score per message and the `needs_human` flag, for messages that fit no topic (another
+language, spam, a new kind of problem) and that a softmax would still give to some topic with confidence.
+
+The score is how far a message is from the tweets the topics were trained on: the mean cosine distance to its
+`k` nearest reference tweets (a sample of discovery) in the embedding space, the space every message passes through
+before the reduction shapes it for the topics. The threshold is the score that `flag_rate` of the validation tweets
+exceed, so `handoff.flag_rate` in params.yaml is the share of ordinary traffic sent to a person; the evaluation split
+checks it. The choice of this score over the others measured is bench/handoff_study.py's table."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.io.artifacts import load_arrays, save_arrays
+from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
+from tweet_topics.reduction.sampling import fit_rows
+
+HANDOFF_SECTION = "handoff"
+
+
+@dataclass(frozen=True)
+class OutOfTopic:
+    reference: np.ndarray  # unit-length embeddings of the reference tweets
+    k: int
+    threshold: float  # a score above it needs a human
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Each message's mean cosine distance to its k nearest reference tweets (0 = among them, 2 = opposite)."""
+        if len(embeddings) == 0:
+            return np.empty(0)
+        return nearest_neighbours(embeddings, self.reference, self.k)[1].astype(np.float64).mean(axis=1)
+
+    def needs_human(self, scores: np.ndarray) -> np.ndarray:
+        return np.asarray(scores) > self.threshold
+
+
+def fit_out_of_topic(discovery: np.ndarray, validation: np.ndarray, params: dict,
+                     keep: np.ndarray | None = None, validation_keep: np.ndarray | None = None) -> OutOfTopic:
+    """The scorer on a fixed sample of discovery embeddings (`discovery` may be a memory map), its threshold from
+    the validation embeddings; `params` is params.yaml's handoff section. `keep` and `validation_keep` (boolean
+    masks) leave tweets out of either, as the held-out-topic check does."""
+    rows = np.flatnonzero(np.ones(len(discovery), dtype=bool) if keep is None else keep)
+    rows = rows[fit_rows(len(rows), params["max_reference_tweets"], params["seed"])]
+    scorer = OutOfTopic(normalise_rows(np.asarray(discovery[rows])), min(params["k"], len(rows)), 0.0)
+    checked = np.flatnonzero(np.ones(len(validation), dtype=bool) if validation_keep is None else validation_keep)
+    checked = checked[fit_rows(len(checked), params["max_tweets"], params["seed"])]
+    threshold = flag_threshold(scorer.scores(np.asarray(validation[checked])), params["flag_rate"])
+    return OutOfTopic(scorer.reference, scorer.k, threshold)
+
+
+def flag_threshold(validation_scores: np.ndarray, flag_rate: float) -> float:
+    """The score that a `flag_rate` share of the validation tweets exceed."""
+    return round(float(np.quantile(validation_scores, 1.0 - flag_rate, method="higher")), 6)
+
+
+def save_out_of_topic(path: Path, scorer: OutOfTopic) -> None:
+    save_arrays(path, {"reference": scorer.reference}, {"kind": "handoff", "k": scorer.k,
+                                                         "threshold": scorer.threshold})
+
+
+def load_out_of_topic(path: Path) -> OutOfTopic:
+    arrays, meta = load_arrays(path, "handoff")
+    return OutOfTopic(arrays["reference"], meta["k"], meta["threshold"])
