@@ -104,9 +104,15 @@ def check_handoff_fields(record: dict) -> None:
 def test_health_answers_at_once_and_ready_only_after_the_warm_up(server):
     first_ready = server.seen.index(("ready", 200))
     assert server.seen[0] == ("health", 200)
-    assert ("ready", 503) in server.seen[:first_ready] and ("predict", 503) in server.seen[:first_ready]
-    messages = [line["message"] for line in server.log()]
-    assert messages.index("Application startup complete.") < messages.index("ready")
+    if ("ready", 503) in server.seen[:first_ready]:  # caught warming up (always, on the 2-core CI machine)
+        assert ("predict", 503) in server.seen[:first_ready]
+    lines = server.log()
+    messages = [line["message"] for line in lines]
+    warmed = messages.index("ready")
+    assert messages.index("Application startup complete.") < warmed
+    ready_answers = [(number > warmed, line["status"]) for number, line in enumerate(lines)
+                     if line.get("path") == "/ready"]
+    assert ready_answers and all(status == (200 if after else 503) for after, status in ready_answers), ready_answers
 
 
 def test_a_batch_and_one_message_get_exactly_what_predict_writes(server, models, tweets, tmp_path):  # noqa: F811

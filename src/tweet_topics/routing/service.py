@@ -75,11 +75,9 @@ class Service:
             self.pending -= 1
 
     def warm_up(self) -> None:
-        start = time.perf_counter()
         for probe in PROBES:
             route_records(self.router, ["probe"], [probe])
         route_records(self.router, [str(i) for i in range(len(PROBES) * 4)], list(PROBES) * 4)
-        log.info("ready", extra={"fields": {"warm_up_ms": round((time.perf_counter() - start) * 1000, 1)}})
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI):
@@ -92,9 +90,11 @@ class Service:
             self.executor.shutdown(wait=True)
 
     async def _warm(self) -> None:
+        start = time.perf_counter()
         try:
             await asyncio.get_running_loop().run_in_executor(self.executor, self.warm_up)
             self.ready = True
+            log.info("ready", extra={"fields": {"warm_up_ms": round((time.perf_counter() - start) * 1000, 1)}})
         except Exception as error:  # a bug, not a user's mistake: /ready says it and the log has the traceback
             self.warm_up_error = f"{type(error).__name__}: {error}"
             log.exception("warm-up failed", extra={"fields": {"error": self.warm_up_error}})
