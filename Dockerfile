@@ -2,7 +2,11 @@
 # embedding model are all baked in at build time. Build: docker build -t tweet-topics .
 # Run:   docker run --rm -v "$PWD/data:/app/data" -v "$PWD/models:/app/models" -v "$PWD/metrics:/app/metrics" \
 #          -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY -e TWEET_TOPICS_PULL=1 -e TWEET_TOPICS_PUSH=1 tweet-topics
-# The entrypoint's environment (remote, keys, pull/push) is documented in scripts/docker-entrypoint.sh.
+# Serve: docker run --rm -p 8000:8000 -v "$PWD/models:/app/models:ro" tweet-topics serve
+#          the HTTP service (tweet-topics serve) on 0.0.0.0:8000 in the container: POST /predict, GET /topics,
+#          /health, /ready (README, "Serve"); `docker stop` sends SIGTERM and requests in flight finish.
+# The entrypoint's environment (remote, keys, pull/push, serve's host and port) is documented in
+# scripts/docker-entrypoint.sh.
 FROM python:3.11-slim-bookworm
 
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
@@ -47,4 +51,6 @@ RUN mkdir -p data/00_raw models metrics .dvc/cache && chown -R app:app /app
 USER $APP_UID:$APP_UID
 
 VOLUME ["/app/data", "/app/models", "/app/metrics", "/app/.dvc/cache"]
+# `serve`: the HTTP service
+EXPOSE 8000
 ENTRYPOINT ["/app/scripts/docker-entrypoint.sh"]

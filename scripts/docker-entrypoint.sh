@@ -2,6 +2,9 @@
 # The container's entrypoint (see Dockerfile); it runs the same from a checkout, in the project it sits in.
 #
 #   no arguments   bring the pipeline up to date: [dvc pull] → dvc repro → dvc metrics show → [dvc push]
+#   serve [...]    the HTTP service on the trained models in models/ (mount them, or `dvc pull` them first):
+#                  `tweet-topics serve --host 0.0.0.0 --port 8000 [...]`, with no DVC at all; further arguments
+#                  (--port, --device, ...) go to the command and override these
 #   arguments      run them in the project, e.g. `dvc exp run -S kmeans.n_clusters=10` or
 #                  `tweet-topics predict data/new/messages.csv -o data/07_scored/routed.csv`
 #
@@ -14,10 +17,18 @@
 #   TWEET_TOPICS_PUSH=1    `dvc push` after a successful `dvc repro`
 #   KAGGLE_USERNAME, KAGGLE_KEY
 #                          for the ingest stage's download when data/00_raw/twcs.csv is absent
+#   TWEET_TOPICS_HOST, TWEET_TOPICS_PORT
+#                          where `serve` listens (default 0.0.0.0 and 8000: every interface of the container)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 say() { echo "entrypoint: $*" >&2; }
+
+if [ "${1:-}" = serve ]; then
+    shift
+    # exec: the service is the container's main process and gets its SIGTERM (requests in flight finish)
+    exec tweet-topics serve --host "${TWEET_TOPICS_HOST:-0.0.0.0}" --port "${TWEET_TOPICS_PORT:-8000}" "$@"
+fi
 
 # The volumes may come in empty
 mkdir -p data/00_raw models metrics

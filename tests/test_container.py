@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,33 @@ def test_entrypoint_runs_the_pipeline_pushes_it_and_routes_messages(tmp_path, se
     run([str(fresh / ENTRYPOINT), "dvc", "pull"], fresh, env=container_env(tmp_path, **remote))
     for folder in ("models", "data/04_embeddings", "data/06_clustered"):
         assert digests(fresh, folder) == digests(app, folder) != {}, folder
+
+
+def test_the_image_exposes_the_service_port():
+    assert re.search(r"^EXPOSE 8000$", DOCKERFILE.read_text(), re.MULTILINE)
+
+
+def test_entrypoint_serve_runs_the_service_on_every_interface_without_dvc(tmp_path):
+    """`docker run IMAGE serve`: the entrypoint execs `tweet-topics serve --host 0.0.0.0 --port 8000`. The test never
+    listens beyond loopback: it holds the port on 127.0.0.1, so the service's bind to 0.0.0.0 fails at once, and
+    that one line names the address it tried, before the models are read and without touching DVC."""
+    app = image_copy(tmp_path / "app")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run([str(app / ENTRYPOINT), "serve"], app, check=False, timeout=120,
+                     env=container_env(tmp_path, TWEET_TOPICS_PORT=str(port)))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (f"error: cannot listen on 0.0.0.0:{port} (Address already in use): pick another"
+                                     " port with --port, or stop what holds it")
+    assert not (app / ".dvc" / "config.local").exists()  # no `dvc config`: serve needs no DVC
+
+    # the address comes from the environment, and arguments after `serve` reach the command (here --models)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = run([str(app / ENTRYPOINT), "serve", "--models", "nowhere"], app, check=False, timeout=120,
+                 env=container_env(tmp_path, TWEET_TOPICS_HOST="127.0.0.1", TWEET_TOPICS_PORT=str(port)))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: nowhere/manifest.json not found: run `dvc repro`"), result.stderr

@@ -74,6 +74,18 @@ def topics_changes_command(args: argparse.Namespace) -> None:
     print(changes_markdown(read_json(args.changes), read_json(args.models / TOPICS)))
 
 
+def port(value: str) -> int:
+    if value.isdigit() and 0 < int(value) < 65536:
+        return int(value)
+    raise argparse.ArgumentTypeError(f"'{value}' is not a port number (1 to 65535)")
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    from tweet_topics.routing.serve import serve
+
+    serve(args.models, args.host, args.port, args.device, args.model)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="tweet-topics", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -126,6 +138,21 @@ def parser() -> argparse.ArgumentParser:
     accept.set_defaults(run=topics_accept_command)
     changes.add_argument("--changes", type=Path, default=paths.TOPIC_CHANGES)
     changes.set_defaults(run=topics_changes_command)
+    serve = commands.add_parser(
+        "serve", help="route messages over HTTP (POST /predict, GET /topics, /health, /ready)",
+        description="An HTTP service that loads the trained models once, warms up, and routes messages with"
+                    " predict's steps: POST /predict with {\"text\": ...} or"
+                    " {\"messages\": [{\"id\": ..., \"text\": ...}, ...]}. Stop it with SIGTERM or Ctrl-C.")
+    serve.add_argument("--models", type=Path, default=paths.MODELS, help="the trained models (default: models)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1; 0.0.0.0 in a container)")
+    serve.add_argument("--port", type=port, default=8000, help="the port to listen on (default: 8000)")
+    serve.add_argument("--device", type=device, default=None,
+                       help="auto, cpu, cuda or cuda:N (default: the device the models' embeddings were made on)")
+    serve.add_argument("--model", default=None,
+                       help="a local folder with the embedding model's weights, if the recorded name does not"
+                            " resolve here; its weights must be the trained ones")
+    serve.set_defaults(run=serve_command)
     return top
 
 

@@ -1,0 +1,100 @@
+"""`tweet-topics serve`: bind the port, load and check the models (as predict does), then run the service
+(service.py) under uvicorn with JSON logs on stderr, until SIGTERM or Ctrl-C lets the requests in flight finish."""
+
+import json
+import logging
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from tweet_topics.errors import UserError
+from tweet_topics.paths import TOPICS
+from tweet_topics.routing.service_input import LIMITS, Limits
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON line: time, level, logger, message and the record's `fields`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+                + f".{int(record.msecs):03d}Z", "level": record.levelname.lower(), "logger": record.name,
+                "message": record.getMessage(), **getattr(record, "fields", {})}
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "loggers": {name: {"handlers": ["stderr"], "level": "INFO", "propagate": False}
+                for name in ("uvicorn", "uvicorn.error", "tweet_topics.service")},
+}
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening address, taken before the models load, so that a port in use is one line and no wait."""
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        raise UserError(f"--host {host}: not an address of this machine ({error.strerror})") from None
+    sock = socket.socket(info[0], socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(info[4])
+    except OSError as error:
+        sock.close()
+        raise UserError(f"cannot listen on {host}:{port} ({error.strerror}): pick another port with --port, or stop"
+                        " what holds it") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(models_dir: Path, host: str = "127.0.0.1", port: int = 8000, device: str | None = None,
+          model: str | None = None, limits: Limits = LIMITS) -> None:
+    """Serve the models in `models_dir` on host:port until SIGTERM or SIGINT; a bad models folder, encoder or port
+    is a UserError before anything serves."""
+    import logging.config
+
+    import uvicorn
+
+    from tweet_topics.io.artifacts import read_json
+    from tweet_topics.routing.router import Router, TrainedTopics
+    from tweet_topics.routing.service import create_app
+
+    logging.config.dictConfig(LOG_CONFIG)
+    _quiet_transformers()
+    log = logging.getLogger("tweet_topics.service")
+    sock = bind(host, port)
+    topics = TrainedTopics.load(models_dir)  # the manifest and every artifact's hash, before seconds of loading
+    start = time.perf_counter()
+    router = Router.load(models_dir, device, model, topics)
+    log.info("router loaded", extra={"fields": {
+        "from": str(models_dir), "topics": len(topics.labels), "device": router.messages.encoder.spec.device,
+        "load_s": round(time.perf_counter() - start, 2), **({"note": router.note} if router.note else {})}})
+    app = create_app(router, read_json(models_dir / TOPICS), limits)
+    config = uvicorn.Config(app, log_config=LOG_CONFIG, access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=limits.graceful_shutdown_s)
+    log.info("listening", extra={"fields": {"url": f"http://{host}:{port}"}})
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again to end the process as the
+    # signal would; with this handler the process then ends normally (exit code 0) rather than killed by it
+    for received in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(received, _after_graceful_shutdown)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:  # uvicorn logged why (the lifespan failed)
+        sys.exit(1)
+
+
+def _quiet_transformers() -> None:
+    """No progress bar among the JSON lines while the encoder's weights load."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
+def _after_graceful_shutdown(signum, frame) -> None:
+    """The signal uvicorn raises again once it has shut down: nothing is left to do."""

@@ -1,0 +1,179 @@
+"""The HTTP service (`tweet-topics serve`): a FastAPI app around one loaded router.
+
+POST /predict routes one message or a batch with predict's own records (predict.route_records); GET /topics lists
+the topics; GET /health answers as soon as the process serves, GET /ready once the warm-up has routed its probe
+messages. The model runs on one worker thread (torch already uses every core), so the event loop keeps answering
+while a batch is routed; requests wait their turn, up to Limits.max_pending_requests."""
+
+import asyncio
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from tweet_topics.discovery.topics import display_name
+from tweet_topics.routing.predict import route_records
+from tweet_topics.routing.service_input import LIMITS, Limits, RequestError, parse_messages, read_body
+
+log = logging.getLogger("tweet_topics.service")
+# routed before /ready says yes, alone and as a batch: the first calls load kernels, compile and allocate
+PROBES = ("my card was declined twice today", "@AmazonHelp where is my refund? I ordered 2 weeks ago 😡",
+          "the app keeps crashing since the last update, can't log in at all!!! please help")
+
+
+def json_response(content: object, status: int = 200, headers: dict | None = None) -> Response:
+    body = json.dumps(content, ensure_ascii=False, default=_plain).encode("utf-8")
+    return Response(body, status, headers, media_type="application/json")
+
+
+def _plain(value: object) -> object:
+    """numpy scalars (a record field the router computed) as the Python number they hold."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def topic_list(router, topics_json: dict | None) -> list[dict]:
+    """Each topic the router routes to: its stable id and label, and from models/topics.json its name, keywords,
+    share of the training tweets, main brands and typical tweets."""
+    described = {int(topic["topic"]): topic for topic in (topics_json or {}).get("topics", [])}
+    listed = []
+    for topic_id, label in zip(router.topics.topic_ids, router.topics.labels, strict=True):
+        topic = described.get(int(topic_id), {})
+        listed.append({"topic_id": topic_id, "topic_label": label,
+                       **({"name": display_name(topic)} if topic else {}),
+                       **{key: topic[key] for key in ("share", "size", "top_brands") if key in topic},
+                       **({"keywords": [word["term"] for word in topic["keywords"]]} if "keywords" in topic else {}),
+                       **({"examples": [example["text"] for example in topic["examples"]]}
+                          if "examples" in topic else {})})
+    return listed
+
+
+class Service:
+    """The router, the one thread that runs it, and whether the warm-up is done."""
+
+    def __init__(self, router, topics_json: dict | None, limits: Limits) -> None:
+        self.router, self.limits = router, limits
+        self.topics = topic_list(router, topics_json)
+        self.executor: ThreadPoolExecutor | None = None
+        self.ready = False
+        self.warm_up_error: str | None = None
+        self.pending = 0  # requests routed or waiting for the model
+
+    async def route(self, ids: list[str], texts: list[str]) -> list[dict]:
+        if self.pending >= self.limits.max_pending_requests:
+            raise RequestError(503, f"busy: {self.pending} requests are waiting for the model; retry shortly")
+        self.pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, route_records, self.router, ids,
+                                                                    texts)
+        finally:
+            self.pending -= 1
+
+    def warm_up(self) -> None:
+        for probe in PROBES:
+            route_records(self.router, ["probe"], [probe])
+        route_records(self.router, [str(i) for i in range(len(PROBES) * 4)], list(PROBES) * 4)
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="router")
+        warming = asyncio.create_task(self._warm())
+        try:
+            yield
+        finally:
+            await asyncio.shield(warming)
+            self.executor.shutdown(wait=True)
+
+    async def _warm(self) -> None:
+        start = time.perf_counter()
+        try:
+            await asyncio.get_running_loop().run_in_executor(self.executor, self.warm_up)
+            self.ready = True
+            log.info("ready", extra={"fields": {"warm_up_ms": round((time.perf_counter() - start) * 1000, 1)}})
+        except Exception as error:  # a bug, not a user's mistake: /ready says it and the log has the traceback
+            self.warm_up_error = f"{type(error).__name__}: {error}"
+            log.exception("warm-up failed", extra={"fields": {"error": self.warm_up_error}})
+
+
+class RequestLog:
+    """One JSON log line per request: method, path, status, latency and the number of messages routed."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), None
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            state = scope.get("state", {})
+            log.info("request", extra={"fields": {
+                "method": scope["method"], "path": scope["path"], "status": status or 500,
+                "latency_ms": round((time.perf_counter() - start) * 1000, 2),
+                "n_messages": state.get("n_messages", 0), **({"error": state["error"]} if "error" in state else {})}})
+
+
+def create_app(router, topics_json: dict | None = None, limits: Limits = LIMITS) -> FastAPI:
+    """The service's app around a loaded router (router.Router) and the models' topics.json."""
+    service = Service(router, topics_json, limits)
+    app = FastAPI(title="tweet-topics", summary="Routes customer messages to the trained topics",
+                  lifespan=service.lifespan, docs_url=None, redoc_url=None)
+    app.state.service = service
+    app.add_middleware(RequestLog)
+
+    @app.exception_handler(RequestError)
+    async def refused(request: Request, error: RequestError) -> Response:
+        request.state.error = error.reason
+        return json_response({"error": error.reason}, error.status,
+                             {"Retry-After": "1"} if error.status == 503 else None)
+
+    async def http_error(request: Request, error: Exception) -> Response:  # the HTTPException of a wrong path or method
+        reason = f"{request.method} {request.url.path}: {error.detail}"
+        request.state.error = reason
+        return json_response({"error": reason}, error.status_code, getattr(error, "headers", None))
+
+    for status in (404, 405):
+        app.add_exception_handler(status, http_error)
+
+    @app.get("/health")
+    async def health() -> Response:
+        return json_response({"status": "ok"})
+
+    @app.get("/ready")
+    async def ready() -> Response:
+        if service.ready:
+            return json_response({"status": "ready"})
+        if service.warm_up_error:
+            return json_response({"error": f"the warm-up failed: {service.warm_up_error}"}, 503)
+        return json_response({"error": "warming up: the probe messages are being routed; retry shortly"}, 503,
+                             {"Retry-After": "1"})
+
+    @app.get("/topics")
+    async def topics() -> Response:
+        return json_response({"n_topics": len(service.topics), "topics": service.topics})
+
+    @app.post("/predict")
+    async def predict(request: Request) -> Response:
+        if not service.ready:
+            raise RequestError(503, "not ready: the service is warming up; wait for GET /ready to answer 200")
+        body = await read_body(request.headers.get("content-length"), request.stream(), limits.max_body_bytes)
+        messages = parse_messages(body, limits)
+        request.state.n_messages = len(messages.texts)
+        records = await service.route(messages.ids, messages.texts)
+        return json_response(records[0] if messages.single else {"predictions": records})
+
+    return app
