@@ -94,11 +94,9 @@ def predicted(models_dir: Path, folder: Path, ids: list[str], texts: list[str]) 
 
 
 def check_handoff_fields(record: dict) -> None:
-    """The handoff fields, when the router gives them (issue #20's calibration work adds them)."""
-    if "needs_human" in record:
-        assert isinstance(record["needs_human"], bool), record
-    if "out_of_topic_score" in record:
-        assert isinstance(record["out_of_topic_score"], int | float), record
+    """The handoff's fields: whether a person should look, and the score that decided it."""
+    assert isinstance(record["needs_human"], bool), record
+    assert isinstance(record["out_of_topic_score"], int | float) and 0 <= record["out_of_topic_score"] <= 2, record
 
 
 def test_health_answers_at_once_and_ready_only_after_the_warm_up(server):
