@@ -25,6 +25,15 @@ def minilm_with_one_tensor_changed(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory):
+    """The int8 models the tests export are kept in a folder of the session's, not in the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("onnx-cache")
+        patch.setenv("TWEET_TOPICS_ONNX_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def twcs_sample() -> Path:
     """The committed excerpt of twcs.csv (xz; pandas and ingest read it as it is)."""

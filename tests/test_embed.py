@@ -79,6 +79,74 @@ def test_fixed_shape_batches_hold_one_token_count_each_and_every_row_once():
         assert np.array_equal(inputs["input_ids"], expected + np.arange(lengths[rows[0]]))
 
 
+def test_short_passes_are_filled_only_to_min_pass_tokens():
+    from tweet_topics.encoding.embed import MIN_PASS_TOKENS
+
+    lengths = [40, 3, 40, 40, 3, 9, 40, 40, 40] + [16] * 5
+    batches = list(fixed_shape_batches([tokenised(lengths)], 4, short_passes=True))
+    assert [rows.tolist() for rows, _ in batches] == [[9, 10, 11, 12], [0, 2, 3, 6], [1, 4], [5], [13], [7, 8]]
+    # the short ones: 2 rows of 3 tokens filled to 4 rows, 1 of 9 to 4, 1 of 16 to 2, 2 of 40 left as they are
+    assert [inputs["input_ids"].shape for _, inputs in batches] == [(4, 16), (4, 40), (4, 3), (4, 9), (2, 16),
+                                                                    (2, 40)]
+    assert all(inputs["input_ids"].size >= min(MIN_PASS_TOKENS, 4 * inputs["input_ids"].shape[1])
+               for _, inputs in batches)
+    for rows, inputs in batches:
+        expected = np.concatenate([rows, np.repeat(rows[-1:], len(inputs["input_ids"]) - len(rows))])
+        assert np.array_equal(inputs["input_ids"], 1000 * expected[:, None] + np.arange(lengths[rows[0]]))
+
+
+def embedded_with(encoder, texts, batch_size, monkeypatch, short_passes_match) -> tuple[np.ndarray, bool]:
+    """Vectors of `texts` with the check of short passes replaced, and whether it let them run short."""
+    import weakref
+
+    import tweet_topics.encoding.embed as embed
+
+    monkeypatch.setattr(embed, "_PASSES", weakref.WeakKeyDictionary())
+    monkeypatch.setattr(embed, "short_passes_match", short_passes_match)
+    vectors = embed_texts(encoder, texts, batch_size=batch_size)
+    return vectors, embed.passes_for(encoder, batch_size).short
+
+
+def test_short_passes_give_the_bits_of_filled_passes_on_this_cpu(encoder, tweet_texts, monkeypatch):
+    """float32 on the CPU passes the check (what makes a message cheap), and then a text alone, texts short of a
+    batch and the real tweets get the bits they get in passes filled to 16 rows; very short texts too (passes of
+    under MIN_PASS_TOKENS tokens are where this CPU's kernels differed)."""
+    from tweet_topics.encoding.embed import short_passes_match
+
+    assert short_passes_match(encoder, Tokeniser(encoder), 16)
+    filled, short = embedded_with(encoder, tweet_texts, 16, monkeypatch, lambda *_: False)
+    assert not short
+    ours, short = embedded_with(encoder, tweet_texts, 16, monkeypatch, short_passes_match)
+    assert short and np.array_equal(ours, filled)
+    alone = np.stack([embed_texts(encoder, [text], batch_size=16)[0] for text in tweet_texts[:10]])
+    assert np.array_equal(alone, filled[:10])
+    tiny = ["", "hi", "ok thanks", "where is my parcel", "my card was charged twice"]
+    filled, _ = embedded_with(encoder, tiny * 20, 16, monkeypatch, lambda *_: False)
+    ours, _ = embedded_with(encoder, tiny, 16, monkeypatch, short_passes_match)
+    assert np.array_equal(ours, filled[:5])
+    assert np.array_equal(np.stack([embed_texts(encoder, [text], batch_size=16)[0] for text in tiny]), filled[:5])
+
+
+def test_a_model_whose_rows_depend_on_the_row_count_keeps_filling(encoder, tweet_texts, monkeypatch):
+    """A stand-in for a device whose kernels change with the row count: the check fails, passes stay filled, and
+    a text alone still gets its bits from among others."""
+    import tweet_topics.encoding.embed as embed
+    from tweet_topics.encoding.embed import short_passes_match
+
+    real_forward = embed.forward
+
+    def row_count_dependent(model, inputs, extras):
+        vectors = real_forward(model, inputs, extras)
+        return vectors + 1e-6 * len(next(iter(inputs.values())))
+
+    monkeypatch.setattr(embed, "forward", row_count_dependent)
+    assert not short_passes_match(encoder, Tokeniser(encoder), 16)
+    together, short = embedded_with(encoder, tweet_texts[:30], 16, monkeypatch, short_passes_match)
+    assert not short
+    alone = np.stack([embed_texts(encoder, [text], batch_size=16)[0] for text in tweet_texts[:5]])
+    assert np.array_equal(alone, together[:5])
+
+
 def test_fixed_shape_batches_do_not_depend_on_the_chunking():
     lengths = [4, 2, 4, 4, 2, 7, 4, 4, 2, 2, 4, 7, 7]
     whole = list(fixed_shape_batches([tokenised(lengths)], 3))

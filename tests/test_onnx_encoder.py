@@ -41,13 +41,47 @@ def test_int8_vectors_are_within_the_cosine_bound_of_torch_on_200_real_tweets(in
 
 
 def test_an_int8_vector_depends_on_its_text_alone(int8, int8_vectors, tweets):
-    """Alone, reversed or beside a newcomer, and from a second export: the same bits, as the cache needs."""
+    """Alone, reversed or beside a newcomer, and loaded again: the same bits, as the cache needs."""
     assert np.array_equal(embed_texts(int8, tweets[::-1], batch_size=16)[::-1], int8_vectors)
     assert np.array_equal(embed_texts(int8, tweets[:37] + ["a newcomer"], batch_size=16)[:37], int8_vectors[:37])
     alone = np.stack([embed_texts(int8, [text], batch_size=16)[0] for text in tweets[:10]])
     assert np.array_equal(alone, int8_vectors[:10])
     again = load_encoder(MODEL, "cpu", "onnx-int8")
     assert np.array_equal(embed_texts(again, tweets[:50], batch_size=16), int8_vectors[:50])
+
+
+def test_the_int8_model_is_exported_once_and_loaded_from_the_cache_at_the_next_start(int8_vectors, tweets,
+                                                                                     monkeypatch, tmp_path):
+    """A fresh export gives the same bits (so a machine without the cache agrees); the next load reads the kept
+    model and exports nothing."""
+    import tweet_topics.encoding.onnx_encoder as onnx_encoder
+
+    monkeypatch.setenv(onnx_encoder.CACHE_ENV, str(tmp_path / "cache"))
+    exported = load_encoder(MODEL, "cpu", "onnx-int8")
+    assert exported.model_path.parent == tmp_path / "cache" and list((tmp_path / "cache").iterdir()) == [
+        exported.model_path]
+    assert np.array_equal(embed_texts(exported, tweets[:50], batch_size=16), int8_vectors[:50])
+
+    def no_export(source):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_encoder, "_int8_model", no_export)
+    kept = load_encoder(MODEL, "cpu", "onnx-int8")
+    assert kept.model_path == exported.model_path
+    assert np.array_equal(embed_texts(kept, tweets[:50], batch_size=16), int8_vectors[:50])
+
+
+def test_the_cache_key_changes_with_the_weights_and_the_versions(int8, monkeypatch):
+    import onnxruntime
+
+    from tweet_topics.encoding.onnx_encoder import export_key
+
+    key = export_key(int8.source)
+    monkeypatch.setattr(onnxruntime, "__version__", "0.0.1")
+    assert export_key(int8.source) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(int8.source, "loaded_fingerprint", "0" * 64, raising=False)
+    assert export_key(int8.source) != key
 
 
 def test_int8_and_torch_share_the_fingerprint_but_not_the_recipe(int8):

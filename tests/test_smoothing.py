@@ -75,3 +75,17 @@ def test_too_few_tweets_or_components_are_one_clear_line(embeddings):
         fit_smoothed_pca(embeddings[:8], SMOOTHING, PCA)
     with pytest.raises(UserError, match="pca.n_components is 64"):
         fit_smoothed_pca(embeddings, SMOOTHING, {**PCA, "n_components": 64})
+
+
+def test_a_few_rows_get_the_same_neighbourhood_scales_as_in_a_batch(embeddings):
+    """A routed message's scale is found on Python floats (`_row_scale`); it has the bits of the batch's."""
+    from tweet_topics.reduction.neighbours import FEW_ROWS, nearest_neighbours, neighbourhood_scales
+
+    points = normalise_rows(embeddings)
+    _, distances = nearest_neighbours(points[:200] + 0.05, points, 10)
+    distances[:20, :4] = 0.0  # identical points weigh 1
+    batch = neighbourhood_scales(distances)
+    assert len(distances) > FEW_ROWS
+    alone = np.concatenate([neighbourhood_scales(distances[i:i + 1]) for i in range(len(distances))])
+    assert np.array_equal(alone, batch)
+    assert np.array_equal(neighbourhood_scales(distances[:FEW_ROWS]), batch[:FEW_ROWS])

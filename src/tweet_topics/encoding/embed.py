@@ -1,6 +1,7 @@
 """Sentence-transformers embeddings in which a vector depends on its text alone, written through a memory map; and
 `Encoder`, a loaded model with the resolved spec it runs by."""
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ import numpy as np
 
 from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, load_encoder
 from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
-from tweet_topics.encoding.tokens import TokenisedTexts, Tokeniser
+from tweet_topics.encoding.tokens import PROBE_TEXTS, TokenisedTexts, Tokeniser
 
 # predict's batch of messages
 CHUNK_SIZE = 2048
@@ -17,11 +18,20 @@ CHUNK_SIZE = 2048
 TOKENISE_CHUNK = 8192
 # forward passes queued on the device before their vectors are copied out (each copy waits for the device)
 BATCHES_ON_DEVICE = 16
+# a short pass holds at least this many tokens (rows x token count): on the 2-core CPU, passes of up to 11 (1 row of
+# 11 tokens, 3 rows of 3) took other matrix kernels than a full pass and changed the vectors' last bits
+MIN_PASS_TOKENS = 32
+# the token counts and row counts (below batch_size) at which `short_passes_match` compares a short pass to a full one
+PROBE_TOKEN_COUNTS = (2, 3, 5, 7, 11, 17, 34, 77)
+PROBE_ROW_COUNTS = (1, 2, 3, 9, 15, 513, 1023)
 
-def fixed_shape_batches(chunks: Iterable[TokenisedTexts], batch_size: int) -> Iterator[tuple[np.ndarray, dict]]:
+
+def fixed_shape_batches(chunks: Iterable[TokenisedTexts], batch_size: int,
+                        short_passes: bool = False) -> Iterator[tuple[np.ndarray, dict]]:
     """(text indices, model inputs) per forward pass: `batch_size` rows of one token count. Within a count, texts
     go in order, `batch_size` at a time, as their chunks arrive; the last short batch of each count is filled with
-    copies of its last row. So which texts share a pass does not depend on how the texts were chunked."""
+    copies of its last row, to `batch_size` rows or, with `short_passes`, to `short_pass_rows`. So which texts
+    share a pass does not depend on how the texts were chunked."""
     waiting: dict[int, list[tuple[np.ndarray, dict]]] = {}
     offset = 0
     for chunk in chunks:
@@ -40,9 +50,19 @@ def fixed_shape_batches(chunks: Iterable[TokenisedTexts], batch_size: int) -> It
     for length in sorted(waiting):
         if waiting[length]:
             rows, inputs = _joined(waiting[length])
-            fill = batch_size - len(rows)
-            yield rows, {name: np.concatenate([values, np.repeat(values[-1:], fill, axis=0)])
-                         for name, values in inputs.items()}
+            wanted = short_pass_rows(len(rows), length, batch_size) if short_passes else batch_size
+            yield rows, filled(inputs, wanted)
+
+
+def short_pass_rows(count: int, length: int, batch_size: int) -> int:
+    """The rows of a short pass of `count` texts of `length` tokens: enough for MIN_PASS_TOKENS tokens."""
+    return min(batch_size, max(count, -(-MIN_PASS_TOKENS // length)))
+
+
+def filled(inputs: dict[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
+    """Inputs of at most `rows` rows, filled to `rows` with copies of their last row."""
+    return {name: np.concatenate([values, np.repeat(values[-1:], rows - len(values), axis=0)])
+            if len(values) < rows else values for name, values in inputs.items()}
 
 
 def _joined(pieces: list[tuple[np.ndarray, dict]]) -> tuple[np.ndarray, dict]:
@@ -55,6 +75,9 @@ def _joined(pieces: list[tuple[np.ndarray, dict]]) -> tuple[np.ndarray, dict]:
 def tokenised_chunks(tokeniser: Tokeniser, texts: Sequence[str]) -> Iterator[TokenisedTexts]:
     """`texts` tokenised TOKENISE_CHUNK at a time, in order; the next chunk is tokenised on another thread (the
     Rust tokenizer lets go of the GIL) while the caller runs the model on this one."""
+    if len(texts) <= TOKENISE_CHUNK:  # one chunk: no thread to start
+        yield tokeniser(texts)
+        return
     starts = range(0, len(texts), TOKENISE_CHUNK)
     with ThreadPoolExecutor(1) as pool:
         ahead = pool.submit(tokeniser, texts[:TOKENISE_CHUNK])
@@ -75,6 +98,54 @@ def forward(encoder, inputs: dict[str, np.ndarray], extras: dict):
         return encoder({**features, **extras})["sentence_embedding"]
 
 
+@dataclass(frozen=True)
+class Passes:
+    """How an encoder's forward passes are made: its tokeniser, and whether the last short batch of each token count
+    may run short (`short_pass_rows`), because its vectors get the bits they get in a pass of batch_size rows."""
+
+    tokeniser: Tokeniser
+    short: bool
+
+
+_PASSES: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def passes_for(encoder, batch_size: int) -> Passes:
+    """The encoder's `Passes` at this batch size, worked out once per encoder, batch size, device and dtype (the
+    check runs the model on probe inputs: about a second on the 2-core CPU)."""
+    dtype = next(encoder.parameters()).dtype
+    known = _PASSES.setdefault(encoder, {})
+    key = (batch_size, str(encoder.device), str(dtype))
+    if key not in known:
+        encoder.eval()
+        tokeniser = Tokeniser(encoder)
+        known[key] = Passes(tokeniser, short_passes_match(encoder, tokeniser, batch_size))
+    return known[key]
+
+
+def short_passes_match(encoder, tokeniser: Tokeniser, batch_size: int) -> bool:
+    """Whether a short pass (`short_pass_rows`) gives its rows the bits they get in a pass filled to batch_size
+    rows, at PROBE_TOKEN_COUNTS x PROBE_ROW_COUNTS. So it was on the 2-core CPU (torch 2.13, float32), where a
+    message's pass of 1 row instead of 16 costs 24 ms instead of 115 ms (34 tokens); a device whose kernels depend
+    on the row count keeps filling to batch_size."""
+    probe = tokeniser([" ".join(PROBE_TEXTS[1:5]) * 20])
+    available = int(probe.lengths[0])
+    for length in sorted({min(length, available) for length in PROBE_TOKEN_COUNTS}):
+        # row r is the probe's tokens from r on (wrapping round): rows alike in kind, neighbours never equal
+        positions = (np.arange(batch_size)[:, None] + np.arange(length)) % available
+        rows = {name: values[positions] for name, values in probe.columns.items()}
+        for count in [count for count in PROBE_ROW_COUNTS if count < batch_size]:
+            short = {name: values[:count] for name, values in rows.items()}
+            wanted = short_pass_rows(count, length, batch_size)
+            if wanted == batch_size:
+                continue
+            alone = forward(encoder, filled(short, wanted), tokeniser.extras)[:count].float().cpu().numpy()
+            among = forward(encoder, filled(short, batch_size), tokeniser.extras)[:count].float().cpu().numpy()
+            if not np.array_equal(alone, among):
+                return False
+    return True
+
+
 def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
     """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device,
     the precision and the batch shape."""
@@ -93,11 +164,13 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
                 progress: Callable[[int], object] | None = None) -> np.ndarray:
     """float32 embeddings of `texts`, into `out` when given (a memory map: one batch in memory at a time).
 
-    A text's vector depends on that text alone: every forward pass has the same shape (batch_size rows of one
-    token count). With sentence-transformers' own batching, which pads a batch to its longest text, a vector
-    changed in its last bits (up to 1.7e-7) with the texts batched around it, so a cached or appended text could
-    never match a from-scratch run exactly, nor a message routed alone its vector inside a file. That holds in
-    float16 on a GPU too (bench/bench_gpu.py on an H200: the same bits alone, reversed and beside other texts).
+    A text's vector depends on that text alone: every forward pass holds texts of one token count and gives them
+    the bits of a pass of batch_size rows (the last short pass of a count is filled to batch_size rows, unless
+    `short_passes_match` found that a short pass gives the same bits, as on the CPU). With sentence-transformers'
+    own batching, which pads a batch to its longest text, a vector changed in its last bits (up to 1.7e-7) with the
+    texts batched around it, so a cached or appended text could never match a from-scratch run exactly, nor a
+    message routed alone its vector inside a file. That holds in float16 on a GPU too (bench/bench_gpu.py on an
+    H200, with filled passes: the same bits alone, reversed and beside other texts).
 
     The texts are tokenised once (`tokens.Tokeniser`), a chunk ahead on another thread; on a GPU the vectors are
     copied out BATCHES_ON_DEVICE passes at a time, so the device is not kept waiting."""
@@ -109,7 +182,7 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
         encoder.embed(texts, out, progress)
         return out
     encoder.eval()
-    tokeniser = Tokeniser(encoder)
+    passes = passes_for(encoder, batch_size)
     on_device: list[tuple[np.ndarray, object]] = []
 
     def copy_out() -> None:
@@ -119,9 +192,9 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
                 progress(len(rows))
         on_device.clear()
 
-    batches = fixed_shape_batches(tokenised_chunks(tokeniser, texts), batch_size)
+    batches = fixed_shape_batches(tokenised_chunks(passes.tokeniser, texts), batch_size, passes.short)
     for rows, inputs in batches:
-        on_device.append((rows, forward(encoder, inputs, tokeniser.extras)))
+        on_device.append((rows, forward(encoder, inputs, passes.tokeniser.extras)))
         if len(on_device) == BATCHES_ON_DEVICE:
             copy_out()
     copy_out()
@@ -139,7 +212,10 @@ class Encoder:
     @classmethod
     def load(cls, spec: EncoderSpec) -> "Encoder":
         spec = spec.resolved()
-        return cls(spec, load_encoder(spec.model, spec.device, spec.backend, spec.dtype))
+        model = load_encoder(spec.model, spec.device, spec.backend, spec.dtype)
+        if not isinstance(model, OnnxInt8Encoder):
+            passes_for(model, spec.batch_size)  # its check runs now, not in the first message's time
+        return cls(spec, model)
 
     def embed(self, texts: Sequence[str], out: np.ndarray | None = None,
               progress: Callable[[int], object] | None = None) -> np.ndarray:

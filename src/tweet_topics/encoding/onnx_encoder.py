@@ -6,8 +6,13 @@ a batch, a tweet's vector moved with its neighbours (min cosine 0.964 between ba
 "a vector depends on its text alone" (embed.embed_texts), and with it the embedding cache and predict's equality
 with evaluate. Alone, a text has no padding either, and the CPU's cores are used by one session per core instead.
 Measured on the 2-core machine (bench/bench_onnx_int8.py): mean cosine 0.991 to the torch vectors, about 2x torch.
+
+The export and quantisation take tens of seconds, so the int8 model is kept on disk (`cached_int8_model`) and a
+later start loads it.
 """
 
+import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -20,9 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from tweet_topics.errors import UserError
+from tweet_topics.io.atomic import atomic_file
 
 TEXTS_PER_STEP = 2048  # tokenised at a time, then shared out among the sessions
 OPSET = 17
+CACHE_ENV = "TWEET_TOPICS_ONNX_CACHE"  # where the int8 models are kept; else $XDG_CACHE_HOME/tweet-topics/onnx-int8
 
 
 class OnnxInt8Encoder:
@@ -32,7 +39,7 @@ class OnnxInt8Encoder:
     def __init__(self, source, sessions: int | None = None) -> None:
         self.source = source
         self.normalize = _check_module_stack(source)
-        model = _int8_model(source)
+        model, self.model_path = cached_int8_model(source)
         self.sessions = [_session(model) for _ in range(sessions or len(os.sched_getaffinity(0)))]
         self.input_names = [item.name for item in self.sessions[0].get_inputs()]
 
@@ -96,6 +103,46 @@ def _check_module_stack(source) -> bool:
         raise UserError(f"featurize.backend onnx-int8 runs Transformer + mean Pooling (+ Normalize) models, and this"
                         f" one is {' + '.join(kinds)} (pooling {pooling}): use featurize.backend: torch")
     return "Normalize" in kinds
+
+
+def cache_folder() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tweet-topics" / "onnx-int8"
+
+
+def export_key(source) -> str:
+    """sha256 of everything the int8 graph is made from: the weights (their fingerprint), the transformer's
+    configuration, and the exporter's, quantiser's and runtime's versions."""
+    import onnx
+    import onnxruntime
+    import torch
+
+    from tweet_topics.encoding.encoder import encoder_fingerprint
+
+    config = {key: value for key, value in source[0].auto_model.config.to_dict().items() if key != "_name_or_path"}
+    made_from = {"fingerprint": encoder_fingerprint(source), "config": config,
+                 "torch": torch.__version__, "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__,
+                 "opset": OPSET, "quantisation": "dynamic MatMul per-channel QInt8"}
+    return hashlib.sha256(json.dumps(made_from, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def cached_int8_model(source) -> tuple[bytes, Path | None]:
+    """The int8 model and its file in the cache folder, exported now if it is not there (written atomically, so a
+    start killed half-way leaves no half model for the next one); None for the file where the folder is not
+    writable, so the next start exports again."""
+    path = cache_folder() / f"{export_key(source)}.onnx"
+    if path.is_file():
+        return path.read_bytes(), path
+    model = _int8_model(source)
+    try:
+        with atomic_file(path) as tmp:
+            tmp.write_bytes(model)
+    except OSError as error:
+        logging.getLogger(__name__).warning("the int8 model could not be kept in %s (%s): it is exported at every"
+                                            " start; set %s to a writable folder", path.parent, error, CACHE_ENV)
+        return model, None
+    return model, path
 
 
 def _int8_model(source) -> bytes:
