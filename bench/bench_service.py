@@ -83,6 +83,14 @@ def sequential(url: str, texts: list[str]) -> dict:
     return {"requests": len(texts), "failed": failed, **percentiles(latencies)}
 
 
+def server_side_latencies(log: Path, requests: int) -> dict:
+    """p50/p99 of the first `requests` POST /predict as the server logged them (`latency_ms`, receiving the request to
+    sending the answer): what the client adds on top is its own HTTP stack and the loopback."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    latencies = [line["latency_ms"] / 1000 for line in lines if line.get("path") == "/predict"][:requests]
+    return percentiles(latencies)
+
+
 async def concurrent(url: str, texts: list[str], clients: int, seconds: float) -> dict:
     latencies, failures = [], {}
     deadline = time.monotonic() + seconds
@@ -163,6 +171,7 @@ def main() -> None:
     try:
         print(f"ready after {ready_s:.1f} s; (a) {args.single} messages one at a time", file=sys.stderr)
         single = sequential(url, texts[:args.single])
+        single["server_side"] = server_side_latencies(log, args.single)
         print(f"(a) {single}; (b) {args.clients} clients for {args.seconds:.0f} s", file=sys.stderr)
         load = asyncio.run(concurrent(url, texts[args.single:], args.clients, args.seconds))
         print(f"(b) {load}; (c) {args.batches} batches of {args.batch_size}", file=sys.stderr)

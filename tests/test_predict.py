@@ -7,57 +7,13 @@ import json
 import pandas as pd
 import pytest
 
-from tests.conftest import minilm_with_one_tensor_changed
+from tests.conftest import PREDICT_MODEL, PREDICT_TOPICS, minilm_with_one_tensor_changed
 from tweet_topics.cli import main
-from tweet_topics.encoding.encoder import model_identity, resolve_model
-from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
-from tweet_topics.reduction.reduce import fit_reducer, save_reducer
-from tweet_topics.routing.classify import save_classifier, train_classifier
-from tweet_topics.routing.handoff import fit_out_of_topic, save_out_of_topic
-from tweet_topics.routing.manifest import build_manifest
-from tweet_topics.routing.pipeline import MessagePipeline
+from tweet_topics.encoding.encoder import resolve_model
 from tweet_topics.routing.predict import N_ALTERNATIVES, read_batches
 
-MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-N_TOPICS = 5
-
-
-@pytest.fixture(scope="module")
-def tweets(twcs_sample) -> pd.DataFrame:
-    raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False)
-    return raw[raw["inbound"] == "True"].head(400).reset_index(drop=True)
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory, tweets):
-    """A models/ folder trained the pipeline's way (PCA, KMeans on 400 real tweets) with the packaged encoder."""
-    from sklearn.cluster import KMeans
-
-    folder = tmp_path_factory.mktemp("models")
-    params = {"preprocess": {"language": "english", "handles": "keep"},
-              "featurize": {"model": MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu",
-                            "backend": "torch"},
-              "reduce": {"method": "pca"}, "pca": {"n_components": 10, "whiten": False, "seed": 0,
-                                                                "max_fit_tweets": 200000},
-              "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
-              "smoothing": {"n_neighbors": 15, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
-              "kmeans": {"n_clusters": N_TOPICS, "seed": 42, "n_init": 3, "algorithm": "lloyd",
-                         "max_fit_tweets": 200000},
-              "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000},
-              "handoff": {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50000, "max_tweets": 20000, "seed": 0}}
-    pipeline = MessagePipeline.from_params(params)
-    embeddings = pipeline.embed(tweets["text"])
-    reducer, reduced = fit_reducer(embeddings, params)
-    kmeans = KMeans(N_TOPICS, random_state=42, n_init=3).fit(reduced)
-    save_reducer(folder / REDUCER, reducer, model_identity(pipeline.encoder.description()))
-    save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, 100.0, "balanced", 1000))
-    save_out_of_topic(folder / HANDOFF, fit_out_of_topic(embeddings, embeddings, params["handoff"]))
-    topics = {"n_topics": N_TOPICS, "topics": [{"topic": i, "label": f"topic {i}"} for i in range(N_TOPICS)]}
-    (folder / TOPICS).write_text(json.dumps(topics))
-    manifest = build_manifest(folder, params, pipeline.encoder.description(), tweets["tweet_id"].to_numpy(),
-                              kmeans.labels_)
-    (folder / MANIFEST).write_text(json.dumps(manifest))
-    return folder
+MODEL = PREDICT_MODEL
+N_TOPICS = PREDICT_TOPICS
 
 
 def predict(models, *args, stdin: str | None = None, monkeypatch=None, capsys=None) -> tuple[int, str, str]:

@@ -19,7 +19,6 @@ import pytest
 
 from tests.conftest import REPO
 from tests.dvc_project import command_env
-from tests.test_predict import models, tweets  # noqa: F401  (predict's trained models: the service serves the same)
 from tweet_topics.cli import main
 from tweet_topics.paths import MANIFEST, TOPICS
 from tweet_topics.routing.service_input import LIMITS
@@ -54,7 +53,7 @@ def service_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(models, tmp_path_factory):  # noqa: F811
+def server(models, tmp_path_factory):
     stderr = tmp_path_factory.mktemp("service") / "stderr.log"
     port = free_port()
     process = subprocess.Popen(serve_command(models, port), cwd=REPO, env=service_env(),
@@ -81,7 +80,7 @@ def server(models, tmp_path_factory):  # noqa: F811
         process.wait(60)
 
 
-def message_texts(tweets, n: int) -> list[str]:  # noqa: F811
+def message_texts(tweets, n: int) -> list[str]:
     return [" ".join(text.split()) for text in tweets["text"].head(n)]
 
 
@@ -113,7 +112,7 @@ def test_health_answers_at_once_and_ready_only_after_the_warm_up(server):
     assert ready_answers and all(status == (200 if after else 503) for after, status in ready_answers), ready_answers
 
 
-def test_a_batch_and_one_message_get_exactly_what_predict_writes(server, models, tweets, tmp_path):  # noqa: F811
+def test_a_batch_and_one_message_get_exactly_what_predict_writes(server, models, tweets, tmp_path):
     texts = message_texts(tweets, 12)
     ids = [f"m{number}" for number in range(len(texts))]
     answer = server.client.post("/predict", json={"messages": [{"id": i, "text": t} for i, t in zip(ids, texts,
@@ -133,7 +132,7 @@ def test_a_batch_and_one_message_get_exactly_what_predict_writes(server, models,
     assert [record["id"] for record in unnamed["predictions"]] == ["1", "2"]
 
 
-def test_topics_lists_each_topic_with_its_stable_id_label_and_description(server, models):  # noqa: F811
+def test_topics_lists_each_topic_with_its_stable_id_label_and_description(server, models):
     manifest = json.loads((models / MANIFEST).read_text())
     described = json.loads((models / TOPICS).read_text())["topics"]
     answer = server.client.get("/topics")
@@ -201,7 +200,7 @@ def test_an_unknown_path_or_method_is_a_json_error(server):
     assert answer.status_code == 405 and answer.json() == {"error": "GET /predict: Method Not Allowed"}
 
 
-def test_health_answers_while_a_batch_is_routed(server, tweets):  # noqa: F811
+def test_health_answers_while_a_batch_is_routed(server, tweets):
     texts = message_texts(tweets, 16)
     answers = {}
     routing = threading.Thread(target=lambda: answers.setdefault("batch", server.client.post(
