@@ -131,7 +131,8 @@ def test_jsonl_in_jsonl_out(models, tmp_path, capsys):
     assert code == 0, err
     assert [record["id"] for record in records] == ["a1", "b2"]
     for record in records:
-        assert set(record) == {"id", "topic_id", "topic_label", "probability", "alternatives"}
+        assert set(record) == {"id", "topic_id", "topic_label", "probability", "out_of_topic_score", "needs_human",
+                               "alternatives"}
         assert len(record["alternatives"]) == N_ALTERNATIVES
         assert 0 < record["probability"] <= 1
 
