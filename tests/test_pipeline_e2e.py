@@ -53,8 +53,12 @@ def first_repro(project) -> str:
 
 def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
     ran = stages_run(first_repro)
-    assert [stage for stage in ran if stage != "sweep"] == MAIN_PATH
-    assert "sweep" in ran and ran.index("sweep") > ran.index("reduce")
+    assert [stage for stage in ran if stage in MAIN_PATH] == MAIN_PATH
+    assert sorted(set(ran) - set(MAIN_PATH)) == ["foreign", "handoff", "sweep"] and len(ran) == len(set(ran))
+    assert ran.index("sweep") > ran.index("reduce")
+    # the handoff reads the embeddings, the manifest holds the handoff, evaluate measures both
+    assert ran.index("featurize") < ran.index("handoff") < ran.index("train")
+    assert ran.index("foreign") < ran.index("evaluate")
     metrics = json.loads((project / "metrics" / "metrics.json").read_text())
     splits = {split: metrics[split] for split in ("discovery", "validation", "evaluation")}
     for split, scores in splits.items():
