@@ -1,6 +1,6 @@
 """How well the handoff sends the right messages to a person, at handoff.flag_rate and as the threshold moves:
-ordinary evaluation tweets flagged (false flags), foreign messages flagged (handoff.foreign_path), and new kinds of
-problem flagged: for each topic in turn, the scorer refitted without that topic's tweets (reference and threshold),
+ordinary evaluation tweets flagged (false flags), foreign messages flagged (foreign.path), and new kinds of problem
+flagged: for each topic in turn, the scorer refitted without that topic's tweets (reference and threshold),
 and the share of its evaluation tweets flagged. The reduction and the classifier are not involved: the score is
 measured in the embedding space."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tweet_topics.reduction.sampling import fit_rows
-from tweet_topics.routing.handoff import OutOfTopic, fit_out_of_topic, flag_threshold
+from tweet_topics.routing.handoff import OutOfTopic, flag_threshold, reference_scorer
 
 TRADEOFF_RATES = (0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 
@@ -42,10 +42,9 @@ def handoff_checks(scorer: OutOfTopic, embeddings: dict, labels: dict, foreign: 
 
 
 def held_out_scores(topic: int, embeddings: dict, labels: dict, rows: dict, params: dict) -> dict:
-    """The scores of `topic`'s evaluation tweets, and of the other validation tweets, by a scorer that never saw
-    `topic`."""
-    scorer = fit_out_of_topic(embeddings["discovery"], embeddings["validation"], params,
-                              keep=labels["discovery"] != topic, validation_keep=labels["validation"] != topic)
+    """The scores of `topic`'s evaluation tweets, and of the other validation tweets (from which
+    `held_out_summary` sets the threshold), by a scorer that never saw `topic`."""
+    scorer = reference_scorer(embeddings["discovery"], params, keep=labels["discovery"] != topic)
     validation = rows["validation"][labels["validation"][rows["validation"]] != topic]
     held = rows["evaluation"][labels["evaluation"][rows["evaluation"]] == topic]
     return {"validation": scorer.scores(np.asarray(embeddings["validation"][validation])),

@@ -7,7 +7,7 @@ before the reduction shapes it for the topics. The threshold is the score that `
 exceed, so `handoff.flag_rate` in params.yaml is the share of ordinary traffic sent to a person; the evaluation split
 checks it. The choice of this score over the others measured is bench/handoff_study.py's table."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +16,6 @@ from tweet_topics.io.artifacts import load_arrays, save_arrays
 from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
 from tweet_topics.reduction.reduce import thread_controller
 from tweet_topics.reduction.sampling import fit_rows
-
-HANDOFF_SECTION = "handoff"
 
 
 @dataclass(frozen=True)
@@ -40,18 +38,20 @@ class OutOfTopic:
         return np.asarray(scores) > self.threshold
 
 
-def fit_out_of_topic(discovery: np.ndarray, validation: np.ndarray, params: dict,
-                     keep: np.ndarray | None = None, validation_keep: np.ndarray | None = None) -> OutOfTopic:
-    """The scorer on a fixed sample of discovery embeddings (`discovery` may be a memory map), its threshold from
-    the validation embeddings; `params` is params.yaml's handoff section. `keep` and `validation_keep` (boolean
-    masks) leave tweets out of either, as the held-out-topic check does."""
+def reference_scorer(discovery: np.ndarray, params: dict, keep: np.ndarray | None = None) -> OutOfTopic:
+    """The scorer on a fixed sample of discovery embeddings (`discovery` may be a memory map; `keep`, a boolean
+    mask, leaves tweets out, as the held-out-topic check does), with no threshold yet; `params` is params.yaml's
+    handoff section."""
     rows = np.flatnonzero(np.ones(len(discovery), dtype=bool) if keep is None else keep)
     rows = rows[fit_rows(len(rows), params["max_reference_tweets"], params["seed"])]
-    scorer = OutOfTopic(normalise_rows(np.asarray(discovery[rows])), min(params["k"], len(rows)), 0.0)
-    checked = np.flatnonzero(np.ones(len(validation), dtype=bool) if validation_keep is None else validation_keep)
-    checked = checked[fit_rows(len(checked), params["max_tweets"], params["seed"])]
-    threshold = flag_threshold(scorer.scores(np.asarray(validation[checked])), params["flag_rate"])
-    return OutOfTopic(scorer.reference, scorer.k, threshold)
+    return OutOfTopic(normalise_rows(np.asarray(discovery[rows])), min(params["k"], len(rows)), 0.0)
+
+
+def fit_out_of_topic(discovery: np.ndarray, validation: np.ndarray, params: dict) -> OutOfTopic:
+    """`reference_scorer`, its threshold from a fixed sample of the validation embeddings."""
+    scorer = reference_scorer(discovery, params)
+    checked = np.asarray(validation[fit_rows(len(validation), params["max_tweets"], params["seed"])])
+    return replace(scorer, threshold=flag_threshold(scorer.scores(checked), params["flag_rate"]))
 
 
 def flag_threshold(validation_scores: np.ndarray, flag_rate: float) -> float:
