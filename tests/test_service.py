@@ -21,6 +21,8 @@ from tests.conftest import REPO
 from tests.dvc_project import command_env
 from tweet_topics.cli import main
 from tweet_topics.paths import MANIFEST, TOPICS
+from tweet_topics.routing.predict import route_records
+from tweet_topics.routing.router import Router
 from tweet_topics.routing.service_input import LIMITS
 
 START_TIMEOUT_S = 180
@@ -217,6 +219,31 @@ def test_health_answers_while_a_batch_is_routed(server, tweets):
     assert answers["batch"].status_code == 200 and len(answers["batch"].json()["predictions"]) == len(texts)
     during = [seconds for seconds, busy in latencies if busy]
     assert during and max(during) < 1.0, latencies
+
+
+def test_requests_that_wait_together_share_a_run_and_each_gets_what_it_gets_alone(server, models, tweets):
+    texts = message_texts(tweets, 40)
+    requests = [{"text": text, "id": f"s{number}"} for number, text in enumerate(texts[:24])]
+    requests += [{"messages": [{"id": f"b{start}-{number}", "text": text}
+                               for number, text in enumerate(texts[start:start + 8])]} for start in (24, 32)]
+    answers: dict[int, httpx.Response] = {}
+    threads = [threading.Thread(target=lambda n, body: answers.__setitem__(n, server.client.post("/predict",
+                                                                                                  json=body)),
+                                args=(number, body)) for number, body in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(answer.status_code == 200 for answer in answers.values()), [a.text for a in answers.values()]
+    router = Router.load(models, device="cpu")
+    for number, body in enumerate(requests):
+        messages = body.get("messages", [body])
+        alone = route_records(router, [m["id"] for m in messages], [m["text"] for m in messages])
+        got = answers[number].json()
+        assert (got["predictions"] if "messages" in body else [got]) == alone
+    shared = [line["run_requests"] for line in server.log() if line.get("path") == "/predict"
+              and line.get("run_requests", 0) > 1]
+    assert shared, "no two requests shared an encoder run"
 
 
 def test_every_log_line_is_json_and_each_request_has_one(server):

@@ -91,6 +91,14 @@ class Router:
         """Topic probabilities of raw messages and whether each needs a human."""
         return self.topics.assess(self.messages.embed(messages))
 
+    def assess_each(self, groups: list[list]) -> list[Routing]:
+        """`assess` of each group of raw messages, with one run of the encoder for all of them: a vector depends on
+        its text alone, and each group is reduced and scored on its own, so a group gets exactly what it gets
+        alone (the reduction's matrix products round with the rows beside them)."""
+        embeddings = self.messages.embed([message for group in groups for message in group])
+        ends = np.cumsum([len(group) for group in groups])
+        return [self.topics.assess(embeddings[end - len(group):end]) for group, end in zip(groups, ends, strict=True)]
+
 
 def routing_spec(manifest: dict, device: str | None, model: str | None) -> tuple[EncoderSpec, str | None]:
     """The encoder spec that reproduces the training embeddings here, and a note of what differs, if anything."""

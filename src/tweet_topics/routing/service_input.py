@@ -19,6 +19,7 @@ class Limits:
     max_batch_messages: int = 1_000  # about 5 s of routing on 2 cores; a larger batch is split by the client
     max_text_chars: int = MAX_TEXT_CHARS  # ingest's: a tweet has at most 280, a longer "text" is not a message
     max_pending_requests: int = 256  # requests waiting for the model; past it, 503 and Retry-After
+    max_run_messages: int = 256  # waiting requests' messages embedded in one run of the encoder (about 2 s here)
     graceful_shutdown_s: int = 120  # on SIGTERM, requests in flight get this long to finish (a full batch)
 
 
