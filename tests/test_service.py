@@ -3,6 +3,7 @@ port of 127.0.0.1, spoken to over HTTP. It is ready only after its warm-up, answ
 the same texts, refuses every bad request with a 4xx and a one-line reason and keeps serving, keeps answering
 /health while it routes a batch, logs one JSON line per request, and shuts down cleanly on SIGTERM (last test)."""
 
+import asyncio
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from tweet_topics.cli import main
 from tweet_topics.paths import MANIFEST, TOPICS
 from tweet_topics.routing.predict import route_records
 from tweet_topics.routing.router import Router
+from tweet_topics.routing.serve import bind
 from tweet_topics.routing.service_input import LIMITS
 
 START_TIMEOUT_S = 180
@@ -296,3 +298,26 @@ def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(server):  # last:
     assert [record["id"] for record in json.loads(content)["predictions"]] == ["a", "b"]
     assert server.process.wait(60) == 0
     assert server.log()[-1]["message"].startswith("Finished server process")
+
+
+def test_each_connection_the_listening_socket_accepts_has_nagle_off():
+    """A response's headers and body go out as two writes: with Nagle on, the body waited 40 ms for the client's
+    delayed ACK of the headers."""
+    async def accept_one() -> int:
+        accepted = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport) -> None:
+                accepted.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP,
+                                                                                   socket.TCP_NODELAY))
+                transport.close()
+
+        sock = bind("127.0.0.1", 0)
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        nodelay = await asyncio.wait_for(accepted, 10)
+        writer.close()
+        server.close()
+        return nodelay
+
+    assert asyncio.run(accept_one()) == 1
