@@ -74,3 +74,33 @@ def test_two_overlapping_topics_are_not_new_to_each_other(world):
     # topics a and b now sit on the same spot: leaving one out, its tweets still have neighbours in the other
     assert metrics["held_out_detection"]["a"] < 0.2 and metrics["held_out_detection"]["b"] < 0.2
     assert metrics["held_out_detection"]["c"] > 0.9
+
+
+def test_one_neighbour_search_serves_the_smoothing_and_the_handoff_with_the_same_bits(world):
+    from tweet_topics.reduction.reduce import fit_reducer, reduce_embeddings
+    from tweet_topics.routing.classify import train_classifier
+    from tweet_topics.routing.router import TrainedTopics
+
+    embeddings, labels, _ = world
+    discovery = embeddings["discovery"].astype(np.float32)
+    params = {"reduce": {"method": "smoothed-pca"}, "pca": {"n_components": 4, "whiten": False, "seed": 0},
+              "smoothing": {"n_neighbors": 10, "steps": 2, "seed": 0, "max_fit_tweets": 50_000}}
+    reducer, reduced = fit_reducer(discovery, params)
+    classifier = train_classifier(reduced, labels["discovery"], 100.0, "balanced", 1000)
+    names = [f"{topic}: topic" for topic in range(4)]
+
+    def trained(handoff_params: dict) -> TrainedTopics:
+        handoff = fit_out_of_topic(discovery, embeddings["validation"].astype(np.float32), handoff_params)
+        return TrainedTopics({}, reducer, classifier, names, list(range(4)), handoff)
+
+    topics = trained(PARAMS)
+    assert topics.search_shared
+    messages, _ = clusters(300, np.eye(4, 16) * 3, 11)  # 1,200: more than one block of the search
+    messages = messages.astype(np.float32)
+    for batch in (messages[:1], messages[7:8], messages):
+        routing = topics.assess(batch)
+        alone = topics.handoff.scores(batch)
+        assert np.array_equal(routing.out_of_topic, alone)
+        assert np.array_equal(routing.probabilities, classifier.probabilities(reduce_embeddings(reducer, batch)))
+    assert not trained({**PARAMS, "max_reference_tweets": 1000}).search_shared  # another sample: searched apart
+    assert not trained({**PARAMS, "k": 31}).search_shared  # more than the smoothing's 3 x 10 candidates

@@ -26,13 +26,21 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from tweet_topics.errors import UserError
-from tweet_topics.reduction.neighbours import nearest_neighbours, nearest_others, neighbourhood_scales, normalise_rows
+from tweet_topics.reduction.neighbours import (
+    NEIGHBOUR_BLOCK,
+    nearest_neighbours,
+    nearest_others,
+    neighbourhood_scales,
+    normalise_rows,
+)
 from tweet_topics.reduction.sampling import fit_rows
 
 # nearest reference points searched for incoming edges, as a multiple of k: a point that counts x among its k
 # nearest is, in practice, among x's nearest few k (and the fit uses the same cut, so fitted = placed)
 CANDIDATE_FACTOR = 3
-PLACE_BLOCK = 1024  # points placed at a time (whole neighbour blocks): 1024 x 90 candidates x 384 float32 is 140 MB
+# points placed at a time: whole neighbour blocks, so `neighbours` finds the bits `place` finds (1024 x 90
+# candidates x 384 float32 is 140 MB)
+PLACE_BLOCK = NEIGHBOUR_BLOCK
 
 
 @dataclass(frozen=True)
@@ -58,17 +66,29 @@ class SmoothedPcaReducer:
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         return self.place(embeddings)
 
-    def place(self, embeddings: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+    def place(self, embeddings: np.ndarray, exclude: np.ndarray | None = None,
+              found: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Reduced coordinates of points placed into the fitted graph; `exclude[i]` is a reference row to leave
-        out of point i's neighbours (itself, for a fitted point)."""
+        out of point i's neighbours (itself, for a fitted point); `found`, the points' `neighbours`, if searched
+        already."""
         points = normalise_rows(embeddings)
         smoothed = np.empty(points.shape, dtype=np.float32)
         for start in range(0, len(points), PLACE_BLOCK):
             block = slice(start, start + PLACE_BLOCK)
-            indices, weights = graph_edges(points[block], self.levels[0], self.sigma, self.radius,
-                                           self.n_neighbors, None if exclude is None else exclude[block])
+            if found is None:
+                indices, distances = candidates(points[block], self.levels[0], self.n_neighbors,
+                                                None if exclude is None else exclude[block])
+            else:
+                indices, distances = found[0][block], found[1][block]
+            weights = union_weights(indices, distances, self.sigma, self.radius, self.n_neighbors)
             smoothed[block] = smooth(points[block], indices, weights, self.levels)
         return self.project(smoothed)
+
+    def neighbours(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The reference rows `place` searches for each point (CANDIDATE_FACTOR x n_neighbors, nearest first) and
+        their cosine distances, with the same bits: the search runs in the same blocks."""
+        points = normalise_rows(embeddings)
+        return candidates(points, self.levels[0], self.n_neighbors, None)
 
     def project(self, smoothed: np.ndarray) -> np.ndarray:
         return ((normalise_rows(smoothed) - self.mean) @ self.components.T).astype(np.float32)

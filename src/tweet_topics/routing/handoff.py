@@ -24,15 +24,21 @@ class OutOfTopic:
     k: int
     threshold: float  # a score above it needs a human
 
-    def scores(self, embeddings: np.ndarray) -> np.ndarray:
-        """Each message's mean cosine distance to its k nearest reference tweets (0 = among them, 2 = opposite).
+    def scores(self, embeddings: np.ndarray, nearest: np.ndarray | None = None) -> np.ndarray:
+        """Each message's mean cosine distance to its k nearest reference tweets (0 = among them, 2 = opposite);
+        `nearest`, each message's distances to at least its k nearest of this same reference, nearest first, if
+        a search found them already (the smoothing's: `TrainedTopics.assess`).
 
         On one BLAS thread, as reduce_embeddings: the idle threads of a wider product keep spinning and take the
         cores the encoder needs for the next message (one message on 2 cores: 105 ms with them, 36 ms without)."""
         if len(embeddings) == 0:
             return np.empty(0)
-        with thread_controller().limit(limits=1, user_api="blas"):
-            return nearest_neighbours(embeddings, self.reference, self.k)[1].astype(np.float64).mean(axis=1)
+        if nearest is None:
+            # normalised before the search, which normalises again, as the smoothing's search (`neighbours`) does:
+            # the same bits whichever search found them
+            with thread_controller().limit(limits=1, user_api="blas"):
+                nearest = nearest_neighbours(normalise_rows(embeddings), self.reference, self.k)[1]
+        return nearest[:, :self.k].astype(np.float64).mean(axis=1)
 
     def needs_human(self, scores: np.ndarray) -> np.ndarray:
         return np.asarray(scores) > self.threshold

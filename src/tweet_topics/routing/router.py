@@ -3,6 +3,7 @@ person should look (handoff.py), with the artifacts in models/ that the manifest
 manifest records."""
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ import numpy as np
 from tweet_topics.encoding.encoder import EncoderSpec, encoder_fingerprint
 from tweet_topics.errors import UserError
 from tweet_topics.paths import CLASSIFIER, HANDOFF, REDUCER
-from tweet_topics.reduction.reduce import Reducer, load_reducer, reduce_embeddings
+from tweet_topics.reduction.reduce import Reducer, load_reducer, reduce_embeddings, thread_controller
+from tweet_topics.reduction.smoothing import CANDIDATE_FACTOR, SmoothedPcaReducer
 from tweet_topics.routing.classify import LinearClassifier, load_classifier
 from tweet_topics.routing.handoff import OutOfTopic, load_out_of_topic
 from tweet_topics.routing.manifest import read_manifest
@@ -46,8 +48,23 @@ class TrainedTopics:
         """The topic probabilities of embeddings, their out-of-topic scores and who needs a human."""
         if self.handoff is None:
             return Routing(self.probabilities(embeddings), None, None)
-        scores = self.handoff.scores(embeddings)
-        return Routing(self.probabilities(embeddings), scores, self.handoff.needs_human(scores))
+        if not self.search_shared:
+            scores = self.handoff.scores(embeddings)
+            return Routing(self.probabilities(embeddings), scores, self.handoff.needs_human(scores))
+        with thread_controller().limit(limits=1, user_api="blas"):  # as reduce_embeddings
+            found = self.reducer.neighbours(embeddings)
+            reduced = self.reducer.place(embeddings, found=found)
+        scores = self.handoff.scores(embeddings, nearest=found[1])
+        return Routing(self.classifier.probabilities(reduced), scores, self.handoff.needs_human(scores))
+
+    @cached_property
+    def search_shared(self) -> bool:
+        """Whether the handoff's reference is the smoothing's (as with the default params), so that one search
+        serves both: the same distances, a third of a message's time after the encoder."""
+        reducer, handoff = self.reducer, self.handoff
+        return (isinstance(reducer, SmoothedPcaReducer) and handoff is not None
+                and handoff.k <= CANDIDATE_FACTOR * reducer.n_neighbors
+                and np.array_equal(handoff.reference, reducer.levels[0]))
 
 
 @dataclass(frozen=True)
