@@ -4,8 +4,8 @@ POST /predict routes one message or a batch with predict's own records (predict.
 the topics; GET /health answers as soon as the process serves, GET /ready once the warm-up has routed its probe
 messages. The model runs on one worker thread (torch already uses every core), so the event loop keeps answering
 while a batch is routed. Requests that arrive while it is busy wait, up to Limits.max_pending_requests, and are then
-embedded together in one run of the encoder (`Router.assess_each`): under load that is many times faster than one
-message at a time, and each request still gets exactly the records it would get alone."""
+embedded together in one run of the encoder (`Router.assess_each`): under load, more requests per second than one
+at a time (bench/bench_service.py), and each request still gets exactly the records it would get alone."""
 
 import asyncio
 import json

@@ -1,0 +1,71 @@
+"""Why the handoff flags about 45% of CLINC150 and not the 92% issue #20 quotes: the same plain score (mean cosine
+distance to the 10 nearest discovery tweets), with the tweets' handles kept as words (as before issue #19) and with
+the leading handle dropped (preprocess.handles: leading, the default).
+
+    python bench/handoff_handles.py [--reference 6000] [--validation 2000] [--foreign 1500]
+        [-o bench/results/handoff_handles.json]
+
+Run it after `dvc repro` (it reads data/02_prepared and foreign.path). A fixed sample of discovery tweets is the
+reference, the threshold is the score that `rate` of a fixed sample of validation tweets exceed, and CLINC150's
+requests (which carry no handle) are scored against it. The torch encoder, as featurize runs it.
+"""
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from tweet_topics.encoding.embed import Encoder  # noqa: E402
+from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
+from tweet_topics.params import load_section  # noqa: E402
+from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows  # noqa: E402
+from tweet_topics.reduction.sampling import fit_rows  # noqa: E402
+from tweet_topics.text.cleaner import TweetCleaner  # noqa: E402
+
+K = 10  # the issue's "10 nearest training tweets"
+RATES = (0.04, 0.05)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=int, default=6000)
+    parser.add_argument("--validation", type=int, default=2000)
+    parser.add_argument("--foreign", type=int, default=1500)
+    parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "handoff_handles.json")
+    args = parser.parse_args()
+    prepared = REPO / "data" / "02_prepared"
+    discovery = pd.read_parquet(prepared / "discovery.parquet")["text"].to_numpy()
+    validation = pd.read_parquet(prepared / "validation.parquet")["text"].to_numpy()
+    foreign = pd.read_csv(REPO / load_section("foreign")["path"])["text"]
+    texts = {"reference": discovery[fit_rows(len(discovery), args.reference, 0)].tolist(),
+             "validation": validation[fit_rows(len(validation), args.validation, 0)].tolist(),
+             "foreign": foreign.sample(min(args.foreign, len(foreign)), random_state=0).tolist()}
+    encoder = Encoder.load(EncoderSpec(load_section("featurize")["model"], "cpu"))
+    results = {}
+    for handles in ("keep", "leading"):
+        cleaner = TweetCleaner(keywords=False, handles=handles)
+        vectors = {name: encoder.embed([cleaner.embedding_view(text) for text in values])
+                   for name, values in texts.items()}
+        reference = normalise_rows(vectors["reference"])
+        scores = {name: nearest_neighbours(vectors[name], reference, K)[1].astype(np.float64).mean(axis=1)
+                  for name in ("validation", "foreign")}
+        results[handles] = {
+            f"foreign_flagged_at_{round(rate * 100)}pct": round(float(np.mean(
+                scores["foreign"] > np.quantile(scores["validation"], 1 - rate))), 3) for rate in RATES}
+        print(handles, results[handles], file=sys.stderr, flush=True)
+    output = {"command": "python bench/handoff_handles.py " + " ".join(sys.argv[1:]),
+              "machine": f"{platform.machine()}, {platform.system()}", "k": K,
+              "sizes": {name: len(values) for name, values in texts.items()}, "handles": results}
+    args.output.write_text(json.dumps(output, indent=2) + "\n")
+    print(json.dumps(output, indent=2))
+
+
+if __name__ == "__main__":
+    main()
