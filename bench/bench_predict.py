@@ -7,8 +7,9 @@ trained models.
 Run it after `dvc repro` (or `dvc pull`), from the repository root. It measures, on this machine:
 - start-up: the wall time of `python -m tweet_topics predict` on one message, process start to exit (median);
 - latency: one message at a time through the loaded router, after a warm-up, over `--messages` different inbound
-  tweets: `Router.route` end to end, and each of its steps on its own (text view, embedding, reduction,
-  classifier), p50 and p99;
+  tweets: `Router.assess` end to end, each of its steps on its own (text view, embedding, reduction, classifier,
+  handoff: two neighbour searches), and the three after the embedding as `TrainedTopics.assess` runs them (one
+  search when the handoff's reference is the smoothing's), p50 and p99;
 - throughput: `predict`'s streaming loop (read, route, write; the router already loaded) on the first
   `--batch-messages` inbound tweets of the sample (twcs CSV in, CSV out), messages per second, next to featurize's
   bare embedding of the same texts (`Encoder.embed`, what featurize runs) and `SentenceTransformer.encode`, in the
@@ -54,7 +55,8 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 def step_latencies(router: Router, texts: list[str]) -> dict[str, dict[str, float]]:
     """Each message through route's steps, timed one by one; checks that the steps give route's probabilities."""
-    steps = {"view": [], "embed": [], "reduce": [], "classify": [], "handoff": [], "total": []}
+    steps = {"view": [], "embed": [], "reduce": [], "classify": [], "handoff": [], "total": [],
+             "assess_after_embed": []}
     for text in texts:
         times = [time.perf_counter()]
         views = router.messages.encoder_view([text])
@@ -70,6 +72,9 @@ def step_latencies(router: Router, texts: list[str]) -> dict[str, dict[str, floa
         for name, start, end in zip(steps, times, times[1:], strict=False):
             steps[name].append(end - start)
         steps["total"].append(times[-1] - times[0])
+        start = time.perf_counter()
+        router.topics.assess(embeddings)  # reduce, classify and handoff as route runs them: one search when shared
+        steps["assess_after_embed"].append(time.perf_counter() - start)
         assert np.array_equal(probabilities, router.assess([text]).probabilities)
     return {name: percentiles(seconds) for name, seconds in steps.items()}
 
@@ -128,7 +133,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, {platform.platform()}",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "models": {"reduction": router.topics.manifest["params"]["reduce"]["method"],
-                   "topics": len(router.topics.labels)},
+                   "topics": len(router.topics.labels), "search_shared": router.topics.search_shared},
         "sample": {"path": str(args.sample), "inbound": len(texts)},
         "startup_s": {"median": round(statistics.median(startup), 2), "runs": [round(t, 2) for t in startup]},
         "router_load_s": round(load_seconds, 2),

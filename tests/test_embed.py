@@ -32,6 +32,8 @@ def test_default_model_resolves_to_packaged_weights():
 
 def test_unreachable_model_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # the hub reads the variable when it is imported: once another test has imported it, only its constant counts
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
     with pytest.raises(UserError, match=r"featurize.model 'no-such-org/no-such-model' could not be loaded"):
         load_encoder("no-such-org/no-such-model", "cpu")
 

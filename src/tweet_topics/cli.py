@@ -6,7 +6,6 @@ from pathlib import Path
 
 from tweet_topics import paths
 from tweet_topics.errors import UserError
-from tweet_topics.paths import TOPICS
 
 INPUT_FORMATS = ("csv", "jsonl", "lines")
 OUTPUT_FORMATS = ("csv", "jsonl")
@@ -42,13 +41,12 @@ def labelled_command(args: argparse.Namespace) -> None:
     from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
     from tweet_topics.io.atomic import write_json
     from tweet_topics.params import load_section
-    from tweet_topics.paths import MANIFEST
     from tweet_topics.routing.router import TrainedTopics
 
     params = {section: load_section(section, args.params) for section in PIPELINE_SECTIONS}
     if args.k is not None and args.k < 2:
         raise UserError(f"--k is {args.k}; it must be at least 2 (or leave it out: k = the number of labels)")
-    trained = TrainedTopics.load(args.models) if (args.models / MANIFEST).is_file() else None
+    trained = TrainedTopics.load(args.models) if (args.models / paths.MANIFEST).is_file() else None
     if args.seeds < 1:
         raise UserError(f"--seeds is {args.seeds}; it must be at least 1")
     result = labelled_evaluation(read_labelled_csv(args.csv), params, args.k, trained, args.seeds)
@@ -62,7 +60,7 @@ def labelled_command(args: argparse.Namespace) -> None:
 def topics_accept_command(args: argparse.Namespace) -> None:
     from tweet_topics.discovery.topic_model import accept
 
-    reference = accept(args.models / TOPICS, args.reference)
+    reference = accept(args.models / paths.TOPICS, args.reference)
     print(f"accepted {len(reference['topics'])} topics into {args.reference}: commit it, and the next retrain keeps"
           " their ids and names")
 
@@ -71,7 +69,7 @@ def topics_changes_command(args: argparse.Namespace) -> None:
     from tweet_topics.discovery.topic_changes import changes_markdown
     from tweet_topics.io.artifacts import read_json
 
-    print(changes_markdown(read_json(args.changes), read_json(args.models / TOPICS)))
+    print(changes_markdown(read_json(args.changes), read_json(args.models / paths.TOPICS)))
 
 
 def port(value: str) -> int:
