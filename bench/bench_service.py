@@ -83,12 +83,15 @@ def sequential(url: str, texts: list[str]) -> dict:
     return {"requests": len(texts), "failed": failed, **percentiles(latencies)}
 
 
-def server_side_latencies(log: Path, requests: int) -> dict:
-    """p50/p99 of the first `requests` POST /predict as the server logged them (`latency_ms`, receiving the request to
-    sending the answer): what the client adds on top is its own HTTP stack and the loopback."""
+def server_side_latencies(log: Path, first: int, requests: int) -> dict:
+    """p50/p99 of POST /predict number `first` to `first + requests` as the server logged them (`latency_ms`,
+    receiving the request to sending the answer: what the client adds on top is its own HTTP stack, its scheduling
+    and the loopback), and how many requests shared an encoder run, on average per request."""
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    latencies = [line["latency_ms"] / 1000 for line in lines if line.get("path") == "/predict"][:requests]
-    return percentiles(latencies)
+    logged = [line for line in lines if line.get("path") == "/predict"][first:first + requests]
+    shared = [line["run_requests"] for line in logged if "run_requests" in line]
+    return {**percentiles([line["latency_ms"] / 1000 for line in logged]),
+            "mean_run_requests": round(float(np.mean(shared)), 1) if shared else None}
 
 
 async def concurrent(url: str, texts: list[str], clients: int, seconds: float) -> dict:
@@ -164,6 +167,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "service.json")
+    parser.add_argument("--keep-log", action="store_true", help="keep the server's log beside the output (.log)")
     args = parser.parse_args()
 
     raw = pd.read_csv(args.sample, dtype=str, keep_default_na=False)
@@ -174,9 +178,10 @@ def main() -> None:
     try:
         print(f"ready after {ready_s:.1f} s; (a) {args.single} messages one at a time", file=sys.stderr)
         single = sequential(url, texts[:args.single])
-        single["server_side"] = server_side_latencies(log, args.single)
+        single["server_side"] = server_side_latencies(log, 0, args.single)
         print(f"(a) {single}; (b) {args.clients} clients for {args.seconds:.0f} s", file=sys.stderr)
         load = asyncio.run(concurrent(url, texts[args.single:], args.clients, args.seconds))
+        load["server_side"] = server_side_latencies(log, args.single, load["requests"])
         print(f"(b) {load}; (c) {args.batches} batches of {args.batch_size}", file=sys.stderr)
         batch_texts = texts[-args.batch_size * args.batches:]
         batch = batches(url, batch_texts, args.batch_size, args.batches)
@@ -195,7 +200,8 @@ def main() -> None:
         "server_exit_code": exit_code}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
-    log.unlink(missing_ok=True)
+    if not args.keep_log:
+        log.unlink(missing_ok=True)
     print(json.dumps(result, indent=2))
 
 
