@@ -60,7 +60,7 @@ class TrainedTopics:
     @cached_property
     def search_shared(self) -> bool:
         """Whether the handoff's reference is the smoothing's (as with the default params), so that one search
-        serves both: the same distances, a third of a message's time after the encoder."""
+        serves both: the same distances, about half of a message's time after the encoder (bench/bench_predict.py)."""
         reducer, handoff = self.reducer, self.handoff
         return (isinstance(reducer, SmoothedPcaReducer) and handoff is not None
                 and handoff.k <= CANDIDATE_FACTOR * reducer.n_neighbors
