@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compile the hashed lock files from pyproject.toml with pip-tools:
 #   requirements.txt       the runtime environment (the Dockerfile installs it)
-#   requirements-dev.txt   runtime, tests and linters (scripts/setup.sh and CI install it)
+#   requirements-dev.txt   runtime, tests, linters and Ray (scripts/setup.sh and CI install it)
 #   requirements-lint.txt  the linters alone (the CI lint job)
 # torch is left out of all three (installed first by setup.sh: its file differs between the CPU and CUDA builds).
 # Versions already in a lock stay unless pyproject.toml rules them out; pass --upgrade to move to the newest allowed.
@@ -17,7 +17,7 @@ fi
 compile=("$tools/bin/pip-compile" --quiet --generate-hashes --strip-extras --unsafe-package torch
          --no-emit-index-url --no-emit-find-links --no-emit-trusted-host "$@")
 
-"${compile[@]}" --extra test --extra lint --output-file requirements-dev.txt pyproject.toml
+"${compile[@]}" --extra test --extra lint --extra ray --output-file requirements-dev.txt pyproject.toml
 # the other two start from the dev lock, so all three hold the same version of a package
 cp requirements-dev.txt requirements.txt
 "${compile[@]}" --output-file requirements.txt pyproject.toml

@@ -81,9 +81,13 @@ def unread_keys(script: Path) -> set[str]:
 
 
 def param_keys(sections: set[str], unread: set[str] = frozenset()) -> list[str]:
+    """The keys of `sections` DVC tracks: all but `unread` and the engines (params.UNTRACKED_KEYS), which change
+    where a stage runs and not what it writes."""
+    from tweet_topics.params import UNTRACKED_KEYS
+
     params = YAML(typ="safe").load((REPO / "params.yaml").read_text(encoding="utf-8"))
     keys = [f"{section}.{key}" for section in params if section in sections for key in params[section]]
-    return [key for key in keys if key not in unread]
+    return [key for key in keys if key not in unread and key not in UNTRACKED_KEYS]
 
 
 def synced(stage: dict) -> tuple[list[str], list[str]]:

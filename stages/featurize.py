@@ -4,7 +4,9 @@ encoder.json: which model (name, weight fingerprint) made them.
 Texts embedded by an earlier run with the same recipe come from the embedding cache, so appending tweets embeds
 only the new ones. The cache is not a DVC output: a cached vector is bit-identical to embedding its text again, so
 it can change how long featurize takes but never what it writes, and a clone without it (after `dvc pull`) is
-up to date. It lives in data/embedding_cache, or where TWEET_TOPICS_EMBEDDING_CACHE points (a shared disk)."""
+up to date. It lives in data/embedding_cache, or where TWEET_TOPICS_EMBEDDING_CACHE points (a shared disk).
+
+featurize.engine: ray embeds the new texts on a Ray cluster instead (scale/ray_embed.py), into the same cache."""
 
 import os
 from pathlib import Path
@@ -42,17 +44,24 @@ def main() -> None:
     params = load_section("featurize")
     column = f"{params['text_view']}_text"
     frames = read_frames(PREPROCESSED, columns=["tweet_id", column])
-    encoder = Encoder.load(EncoderSpec.from_params(params))
-    cache = EmbeddingCache.open(CACHE_DIR, encoder.recipe())
     texts = {split: frame[column].tolist() for split, frame in frames.items()}
     keys = {split: text_keys(split_texts) for split, split_texts in texts.items()}
-    embed_new_texts(encoder, cache, [text for split in texts.values() for text in split],
-                    np.concatenate(list(keys.values())))
+    all_texts, all_keys = [text for split in texts.values() for text in split], np.concatenate(list(keys.values()))
+    spec = EncoderSpec.from_params(params)
+    if params["engine"] == "ray":
+        from tweet_topics.scale.ray_embed import embed_on_ray
+
+        cache, description, _ = embed_on_ray(spec, CACHE_DIR, all_texts, all_keys)
+    else:
+        encoder = Encoder.load(spec)
+        cache = EmbeddingCache.open(CACHE_DIR, encoder.recipe())
+        embed_new_texts(encoder, cache, all_texts, all_keys)
+        description = encoder.description()
     with atomic_dir(EMBEDDINGS) as tmp:
         for split, frame in frames.items():
             save_array_blocks(tmp / f"{split}.npy", (len(frame), cache.dimension), cache.blocks(keys[split]))
             np.save(tmp / f"{split}_ids.npy", frame["tweet_id"].to_numpy())
-        write_json(tmp / ENCODER, encoder.description())
+        write_json(tmp / ENCODER, description)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""reduce: smoothing + PCA, PCA or UMAP (reduce.method) fitted on the discovery embeddings, applied to every split."""
+"""reduce: smoothing + PCA, PCA or UMAP (reduce.method) fitted on the discovery embeddings, applied to every split;
+with reduce.engine: ray, the tweets not fitted on are placed on a Ray cluster (scale/ray_reduce.py), the same bytes."""
 
 import numpy as np
 
@@ -8,7 +9,7 @@ from tweet_topics.io.atomic import atomic_dir
 from tweet_topics.io.datasets import read_arrays, read_ids
 from tweet_topics.params import load_sections
 from tweet_topics.paths import EMBEDDINGS, ENCODER, MODELS, REDUCED, REDUCER
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, reduce_embeddings, save_reducer
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, place_on_all_cores, save_reducer
 from tweet_topics.stage import run_stage
 
 
@@ -16,10 +17,13 @@ def main() -> None:
     params = load_sections(*REDUCE_SECTIONS)
     embeddings = read_arrays(EMBEDDINGS, lazy=True)
     ids = read_ids(EMBEDDINGS)
-    reducer, discovery = fit_reducer(embeddings["discovery"], params)  # reads only the rows it fits
+    place = place_on_all_cores
+    if params["reduce"]["engine"] == "ray":
+        from tweet_topics.scale.ray_reduce import place_on_ray as place
+    reducer, discovery = fit_reducer(embeddings["discovery"], params, place)  # reads only the rows it fits
     with atomic_dir(REDUCED) as tmp:
         for split, vectors in embeddings.items():
-            np.save(tmp / f"{split}.npy", discovery if split == "discovery" else reduce_embeddings(reducer, vectors))
+            np.save(tmp / f"{split}.npy", discovery if split == "discovery" else place(reducer, vectors))
             np.save(tmp / f"{split}_ids.npy", ids[split])
     save_reducer(MODELS / REDUCER, reducer, model_identity(read_json(EMBEDDINGS / ENCODER)))
 

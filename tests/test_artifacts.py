@@ -165,6 +165,13 @@ def test_manifest_records_model_params_labels_and_data(models):
     assert routing.out_of_topic.shape == (2,) and routing.needs_human.dtype == bool
 
 
+def test_the_engines_are_not_recorded_so_a_ray_run_makes_the_same_manifest(models):
+    on_ray = {**PARAMS, "featurize": {**PARAMS["featurize"], "engine": "ray"},
+              "reduce": {**PARAMS["reduce"], "engine": "ray"}}
+    labels = np.repeat(np.arange(3), 30)
+    assert build_manifest(models, on_ray, ENCODER, np.arange(90).astype(str), labels) == read_manifest(models)
+
+
 def test_an_artifact_from_another_run_is_refused(models):
     save_classifier(models / CLASSIFIER, train_classifier(np.eye(4)[[0, 1, 2, 3, 0, 1]], np.array([0, 1, 2] * 2),
                                                          1.0, None, 200))

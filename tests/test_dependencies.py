@@ -16,7 +16,9 @@ from tests.conftest import REPO
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 RUNTIME_CODE = ("src", "stages", "scripts")
 TEST_CODE = ("tests", "bench")
-LOCKS = {"requirements.txt": (), "requirements-dev.txt": ("test", "lint"), "requirements-lint.txt": None}
+LOCKS = {"requirements.txt": (), "requirements-dev.txt": ("test", "lint", "ray"), "requirements-lint.txt": None}
+# the optional engines' libraries, imported only where an engine is chosen (src/tweet_topics/scale)
+OPTIONAL_EXTRAS = ("ray",)
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
 
 
@@ -64,11 +66,17 @@ def undeclared(modules: dict[str, set[str]], names: set[str]) -> list[str]:
 
 
 def test_the_runtime_code_imports_only_declared_dependencies():
-    assert not undeclared(third_party_imports(RUNTIME_CODE), set(declared()))
+    assert not undeclared(third_party_imports(RUNTIME_CODE), set(declared(OPTIONAL_EXTRAS)))
+
+
+def test_the_optional_engines_are_imported_only_by_the_scale_package():
+    for module in ("ray",):
+        assert {path for path in third_party_imports(RUNTIME_CODE).get(module, set())
+                if not path.startswith("src/tweet_topics/scale/")} == set(), module
 
 
 def test_the_tests_and_benchmarks_import_only_declared_dependencies():
-    assert not undeclared(third_party_imports(TEST_CODE), set(declared(("test", "lint"))))
+    assert not undeclared(third_party_imports(TEST_CODE), set(declared(("test", "lint", *OPTIONAL_EXTRAS))))
 
 
 def test_the_check_catches_an_undeclared_import():

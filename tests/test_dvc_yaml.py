@@ -36,3 +36,10 @@ def test_the_closure_follows_imports_through_modules():
 def test_sections_given_by_name_are_resolved():
     sections = sync_dvc_deps.loaded_sections(REPO / "stages" / "evaluate.py")
     assert {"reduce", "smoothing", "pca", "umap", "kmeans", "stability", "handoff"} == sections
+
+
+def test_an_engine_reruns_nothing_but_every_other_key_of_its_section_is_tracked():
+    tracked = {key for stage in STAGES.values() for key in stage.get("params", [])}
+    assert not {"featurize.engine", "reduce.engine"} & tracked
+    assert {"featurize.model", "featurize.backend", "reduce.method"} <= tracked
+    assert not [key for key in tracked if key.startswith("ray.")]

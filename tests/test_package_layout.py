@@ -9,7 +9,7 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "src" / "tweet_topics"
 MAX_MODULE_LINES = 300
-SUB_PACKAGES = ("io", "tweets", "text", "encoding", "reduction", "discovery", "evaluation", "routing")
+SUB_PACKAGES = ("io", "tweets", "text", "encoding", "reduction", "discovery", "evaluation", "routing", "scale")
 TOP_LEVEL = {"__init__.py", "__main__.py", "cli.py", "errors.py", "params.py", "paths.py", "stage.py"}
 
 

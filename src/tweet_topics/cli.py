@@ -26,6 +26,8 @@ def period(value: str) -> str:
 def predict_command(args: argparse.Namespace) -> None:
     from tweet_topics.routing.predict import predict_file
 
+    if args.engine == "ray":
+        return predict_on_ray_command(args)
     source = None if args.input in (None, Path("-")) else args.input
     summary = predict_file(args.models, source, args.output, args.text_column, args.id_column,
                            args.input_format, args.output_format, args.device, args.model, progress=not args.quiet,
@@ -35,6 +37,20 @@ def predict_command(args: argparse.Namespace) -> None:
         for trend in summary.get("trending", []):
             print(f"  {trend['topic']}: {trend['share']:.1%} in the last period (from {trend['period']}), against"
                   f" {trend['share_before']:.1%} before", file=sys.stderr)
+
+
+def predict_on_ray_command(args: argparse.Namespace) -> None:
+    from tweet_topics.scale.ray_predict import ShardJob, predict_on_ray
+
+    if args.input in (None, Path("-")) or args.output is None or args.over_time is not None:
+        raise UserError("predict --engine ray reads a file or a folder of message files and writes a folder (-o);"
+                        " stdin, stdout and --over-time are the local engine's")
+    job = ShardJob(str(args.models.resolve()), args.text_column, args.id_column, args.input_format,
+                   args.output_format or "csv", args.device, args.model)
+    summary = predict_on_ray(job, args.input, args.output)
+    if not args.quiet:
+        print(f"predict: {summary['n_messages']} messages from {len(summary['files'])} files -> {args.output}",
+              file=sys.stderr)
 
 
 def labelled_command(args: argparse.Namespace) -> None:
@@ -110,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
                          help="also write the topic shares per period of the dated messages (created_at) to CSV")
     predict.add_argument("--period", type=period, default="W",
                          help="the period of --over-time: D, W (default) or M")
+    predict.add_argument("--engine", choices=("local", "ray"), default="local",
+                         help="ray: route a file or a folder of message files on a Ray cluster (params.yaml's"
+                              " ray.address, else RAY_ADDRESS, else this machine) into parts in the folder -o, each"
+                              " file's parts in order the rows predict writes for it (default: local)")
     predict.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     predict.set_defaults(run=predict_command)
     labelled = commands.add_parser(

@@ -16,6 +16,7 @@ _positive_int: Check = ((int,), lambda v: v > 0, "a positive integer")
 _non_negative_int: Check = ((int,), lambda v: v >= 0, "an integer >= 0")
 _positive_number: Check = ((int, float), lambda v: v > 0, "a positive number")
 _text: Check = ((str,), lambda v: v.strip() != "", "a non-empty string")
+_engine: Check = ((str,), lambda v: v in ("local", "ray"), "'local' or 'ray'")
 _fraction_map: Check = (
     (dict,),
     lambda v: set(v) == {"discovery", "validation", "evaluation"}
@@ -23,6 +24,9 @@ _fraction_map: Check = (
     and abs(sum(v.values()) - 1.0) < 1e-9,
     "discovery, validation and evaluation fractions, each in (0, 1), summing to 1",
 )
+
+# where a stage runs, not what it writes (the engines give the same bytes): DVC does not rerun a stage for them
+UNTRACKED_KEYS = ("featurize.engine", "reduce.engine")
 
 SCHEMA: dict[str, dict[str, Check]] = {
     "ingest": {
@@ -46,9 +50,15 @@ SCHEMA: dict[str, dict[str, Check]] = {
                    "'auto', 'cpu', 'cuda' or 'cuda:N'"),
         "backend": ((str,), lambda v: v in ("torch", "onnx-int8"), "'torch' or 'onnx-int8'"),
         "dtype": ((str,), lambda v: v in ("auto", "float32", "float16"), "'auto', 'float32' or 'float16'"),
+        "engine": _engine,
     },
     "reduce": {
         "method": ((str,), lambda v: v in ("smoothed-pca", "pca", "umap"), "'smoothed-pca', 'pca' or 'umap'"),
+        "engine": _engine,
+    },
+    "ray": {
+        "address": ((str,), None, "a Ray address (host:port, ray://host:port) or '' (RAY_ADDRESS, else this machine)"),
+        "cpus_per_worker": _positive_int,
     },
     "smoothing": {
         "n_neighbors": ((int,), lambda v: v >= 1, "an integer >= 1"),

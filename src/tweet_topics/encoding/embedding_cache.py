@@ -27,6 +27,11 @@ def text_keys(texts: Sequence[str]) -> np.ndarray:
     return np.array([hashlib.sha256(text.encode("utf-8")).digest() for text in texts], dtype=KEY_DTYPE)
 
 
+def shard_name(keys: np.ndarray) -> str:
+    """A shard's name from the keys it holds: unique without asking the other writers."""
+    return "shard-" + hashlib.sha256(np.ascontiguousarray(keys, dtype=KEY_DTYPE).tobytes()).hexdigest()[:20]
+
+
 def recipe_folder_name(recipe: dict) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
@@ -73,11 +78,12 @@ class EmbeddingCache:
         at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
         return np.where(ordered[at] == keys, self._sorted[at], -1)
 
-    def add(self, keys: np.ndarray, write_vectors: Callable[[np.ndarray], object]) -> None:
-        """Store the vectors of new keys as one more shard; `write_vectors` fills a memory map of (len(keys), dim)."""
+    def add(self, keys: np.ndarray, write_vectors: Callable[[np.ndarray], object], name: str | None = None) -> None:
+        """Store the vectors of new keys as one more shard; `write_vectors` fills a memory map of (len(keys), dim).
+        Writers beside this process (Ray's encoder actors) give each shard its own `name`, `shard_name(keys)`."""
         if len(keys) == 0:
             return
-        shard = self.folder / f"shard-{len(self.shards):05d}"
+        shard = self.folder / (name or f"shard-{len(self.shards):05d}")
         with atomic_dir(shard) as tmp:
             np.save(tmp / "keys.npy", np.asarray(keys, dtype=KEY_DTYPE))
             vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32,

@@ -7,7 +7,9 @@ stable but finds intents less well. A fitted reducer is plain arrays (see artifa
 reduces the pipeline's splits and the messages of `predict`.
 """
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -83,17 +85,18 @@ class UmapReducer:
 Reducer = PcaReducer | UmapReducer | SmoothedPcaReducer
 
 
-def fit_reducer(embeddings: np.ndarray, params: dict) -> tuple[Reducer, np.ndarray]:
+def fit_reducer(embeddings: np.ndarray, params: dict, place: Callable | None = None) -> tuple[Reducer, np.ndarray]:
     """A fitted reducer and the reduced `embeddings`; `params` holds the REDUCE_SECTIONS of params.yaml.
 
     Each is fitted on a fixed sample of at most its max_fit_tweets rows, read from `embeddings` (a memory map is
     fine) without loading the rest. With UMAP and smoothing, the fitted rows keep their fitted coordinates and the
-    rest are transformed.
+    rest are placed by `place` (reduce_embeddings, place_on_all_cores, or the Ray engine's place_on_ray).
     """
     method = params["reduce"]["method"]
+    place = place or reduce_embeddings
     if method == "pca":
         reducer = _fit_pca(embeddings, params["pca"])
-        return reducer, apply_reducer(reducer, embeddings)
+        return reducer, place(reducer, embeddings)
     if method == "smoothed-pca":
         reducer, fitted_reduced = fit_smoothed_pca(embeddings, params["smoothing"], params["pca"])
     else:
@@ -103,29 +106,46 @@ def fit_reducer(embeddings: np.ndarray, params: dict) -> tuple[Reducer, np.ndarr
     fitted = np.zeros(len(embeddings), dtype=bool)
     fitted[reducer.fitted_rows] = True
     reduced[fitted] = fitted_reduced
-    reduced[~fitted] = apply_reducer(reducer, embeddings, rows=np.flatnonzero(~fitted))
+    reduced[~fitted] = place(reducer, embeddings, rows=np.flatnonzero(~fitted))
     return reducer, reduced
 
 
 def apply_reducer(reducer: Reducer, embeddings: np.ndarray, batch_size: int = REDUCE_BATCH,
-                  rows: np.ndarray | None = None) -> np.ndarray:
-    """The reduced float32 vectors (of `rows` only, if given), a batch at a time so memory stays bounded."""
+                  rows: np.ndarray | None = None, threads: int = 1) -> np.ndarray:
+    """The reduced float32 vectors (of `rows` only, if given), a batch at a time so memory stays bounded; with
+    `threads`, that many batches at once (NumPy's products and sorts let go of the GIL), each batch the same rows."""
     rows = np.arange(len(embeddings)) if rows is None else rows
-    batches = [reducer.transform(np.asarray(embeddings[rows[start:start + batch_size]]))
-               for start in range(0, len(rows), batch_size)]
+
+    def place(start: int) -> np.ndarray:
+        return reducer.transform(np.asarray(embeddings[rows[start:start + batch_size]]))
+
+    starts = range(0, len(rows), batch_size)
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            batches = list(pool.map(place, starts))
+    else:
+        batches = [place(start) for start in starts]
     if not batches:
         return np.empty((0, reducer.n_components), dtype=np.float32)
     return np.vstack(batches)
 
 
-def reduce_embeddings(reducer: Reducer, embeddings: np.ndarray) -> np.ndarray:
-    """Embeddings placed in the fitted reduced space: how the reduce stage places every tweet it did not fit on, and
-    how a routed message is placed.
+def reduce_embeddings(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray | None = None,
+                      threads: int = 1) -> np.ndarray:
+    """Embeddings (`rows` only, if given) placed in the fitted reduced space: how the reduce stage places every tweet
+    it did not fit on (`threads` batches at a time), and how a routed message is placed.
 
-    One BLAS thread: its idle threads keep spinning after the product and take the cores the encoder needs next
-    (one message on 2 cores: 118 ms with them, 33 ms without)."""
+    One BLAS thread per batch, for two reasons: the products' last bits depend on BLAS's thread count (2 threads
+    against 1 moved half the placed discovery tweets by up to 6e-7), so the bytes would depend on the machine's cores
+    and on a Ray worker's CPU share; and idle BLAS threads keep spinning after the product and take the cores the
+    encoder needs next (one message on 2 cores: 118 ms with them, 33 ms without)."""
     with thread_controller().limit(limits=1, user_api="blas"):
-        return apply_reducer(reducer, embeddings)
+        return apply_reducer(reducer, embeddings, rows=rows, threads=threads)
+
+
+def place_on_all_cores(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """The reduce stage's local engine: `reduce_embeddings` a batch per core at once, the same bytes on any machine."""
+    return reduce_embeddings(reducer, embeddings, rows, threads=len(os.sched_getaffinity(0)))
 
 
 @cache

@@ -11,12 +11,13 @@ from tweet_topics.discovery.topics import topic_names
 from tweet_topics.encoding.encoder import model_identity
 from tweet_topics.errors import UserError
 from tweet_topics.io.artifacts import MISSING_HINT, file_sha256, read_json
+from tweet_topics.params import UNTRACKED_KEYS
 from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
 from tweet_topics.reduction.reduce import REDUCE_SECTIONS
 
 ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS, HANDOFF)
 MANIFEST_FORMAT = 1
-# the params.yaml sections the trained models depend on, recorded in the manifest
+# the params.yaml sections the trained models depend on, recorded in the manifest (less the engines: the same models)
 RECORDED_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans", "train", "handoff")
 
 
@@ -39,7 +40,8 @@ def build_manifest(models_dir: Path, params: dict, encoder: dict, training_tweet
         "package_version": tweet_topics.__version__,
         "embedding_model": model_identity(encoder),
         **({"encoder": encoder["encoded_with"]} if "encoded_with" in encoder else {}),
-        "params": {section: params[section] for section in RECORDED_SECTIONS},
+        "params": {section: {key: value for key, value in params[section].items()
+                             if f"{section}.{key}" not in UNTRACKED_KEYS} for section in RECORDED_SECTIONS},
         "labels": topic_names(topics),
         "topic_ids": [int(topic["topic"]) for topic in topics["topics"]],
         "training_data": {"discovery_tweets": int(len(labels)),

@@ -1,0 +1,156 @@
+"""Benchmark: the Ray engines against the local ones on this machine, in one run, with their results compared.
+
+    .venv/bin/python bench/bench_ray.py [--texts 3000] [--placed 40000] [--messages 2000] [--workers 1 2]
+        [-o bench/results/ray.json]
+
+For each worker count (a local cluster: a head with no CPUs and that many worker nodes of 1 CPU, 127.0.0.1 only):
+- featurize: `--texts` distinct inbound tweets of the committed sample embedded into an empty cache, the encoder's
+  load included (the stage pays it): the local engine (`Encoder.load` + `embed_new_texts`) against `embed_on_ray`;
+  the vectors must be equal;
+- reduce: `--placed` tweets placed into a smoothed-PCA reducer fitted on 50,000 (the pipeline's max_fit_tweets;
+  perturbed copies of the sample's embeddings, as bench/reduce_scale.py makes them), the local engine
+  (`place_on_all_cores`, and one batch at a time for reference) against `place_on_ray`; equal bytes required; the
+  rate gives the time for the 1.45M tweets reduce places at 1.5M inbound tweets;
+- predict: `--messages` tweets in 4 shards, the local command on the same messages in one file against
+  `predict --engine ray` on the shards (the router's load included for both); the shards' rows must be the file's.
+Ratios are Ray's wall time over the local engine's in the same run (> 1: Ray is slower). The cluster's start is
+timed on its own.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "stages"))
+
+from featurize import embed_new_texts  # noqa: E402
+from reduce_scale import FULL_SCALE_TRANSFORMED, REFERENCE_SIZE, perturbed_copies  # noqa: E402
+
+from tweet_topics.encoding.embed import Encoder  # noqa: E402
+from tweet_topics.encoding.embedding_cache import EmbeddingCache, text_keys  # noqa: E402
+from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
+from tweet_topics.params import load_section, load_sections  # noqa: E402
+from tweet_topics.reduction.reduce import (  # noqa: E402
+    REDUCE_SECTIONS,
+    fit_reducer,
+    place_on_all_cores,
+    reduce_embeddings,
+)
+from tweet_topics.routing.predict import predict_file  # noqa: E402
+from tweet_topics.scale.ray_cluster import LocalCluster  # noqa: E402
+from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
+from tweet_topics.scale.ray_predict import ShardJob, predict_on_ray  # noqa: E402
+from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
+
+SAMPLE = REPO / "data" / "sample" / "twcs_sample.csv.xz"
+SHARDS = 4
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, round(time.perf_counter() - start, 2)
+
+
+def inbound(limit: int) -> pd.DataFrame:
+    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    return frame[frame["inbound"] == "True"].drop_duplicates("text").head(limit)[["tweet_id", "text"]]
+
+
+def embed_locally(spec: EncoderSpec, texts: list[str], root: Path) -> EmbeddingCache:
+    encoder = Encoder.load(spec)
+    cache = EmbeddingCache.open(root, encoder.recipe())
+    embed_new_texts(encoder, cache, texts, text_keys(texts))
+    return cache
+
+
+def gathered(cache: EmbeddingCache, texts: list[str]) -> np.ndarray:
+    return np.vstack(list(cache.blocks(text_keys(texts))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=3000)
+    parser.add_argument("--placed", type=int, default=40000)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--models", type=Path, default=REPO / "models")
+    parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "ray.json")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-ray-"))
+    spec = EncoderSpec.from_params(load_section("featurize"))
+    tweets = inbound(max(args.texts, args.messages))
+    texts = tweets["text"].tolist()[:args.texts]
+
+    local_cache, local_embed_s = timed(embed_locally, spec, texts, work / "cache-local")
+    local_vectors = gathered(local_cache, texts)
+
+    params = load_sections(*REDUCE_SECTIONS)
+    reference = perturbed_copies(local_vectors, REFERENCE_SIZE, seed=0)
+    (reducer, _), fit_s = timed(fit_reducer, reference, {**params, "reduce": {"method": "smoothed-pca"}})
+    points = perturbed_copies(local_vectors, args.placed, seed=1)
+    one_batch_at_a_time, serial_s = timed(reduce_embeddings, reducer, points)
+    local_placed, local_place_s = timed(place_on_all_cores, reducer, points)
+
+    messages = tweets.head(args.messages)
+    shards = work / "shards"
+    shards.mkdir()
+    for index, part in enumerate(np.array_split(np.arange(len(messages)), SHARDS)):
+        messages.iloc[part].to_csv(shards / f"part-{index}.csv", index=False)
+    messages.to_csv(work / "all.csv", index=False)
+    _, local_predict_s = timed(predict_file, args.models, work / "all.csv", work / "all-routed.csv", progress=False)
+    local_rows = (work / "all-routed.csv").read_text().splitlines()
+
+    results = {
+        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "texts": len(texts), "placed": args.placed, "messages": len(messages), "shards": SHARDS,
+        "local": {"featurize_seconds": local_embed_s, "reduce_fit_seconds": fit_s,
+                  "reduce_place_seconds": local_place_s, "reduce_place_one_batch_at_a_time_seconds": serial_s,
+                  "reduce_same_bytes_as_one_batch_at_a_time": bool(np.array_equal(local_placed, one_batch_at_a_time)),
+                  "predict_seconds": local_predict_s,
+                  "minutes_for_1_45m_placed": round(FULL_SCALE_TRANSFORMED / (args.placed / local_place_s) / 60, 1)},
+        "ray": {},
+    }
+    for workers in args.workers:
+        started = time.perf_counter()
+        with LocalCluster(workers=workers, cpus=1) as cluster:
+            start_s = round(time.perf_counter() - started, 2)
+            (ray_cache, _, _), ray_embed_s = timed(embed_on_ray, spec, work / f"cache-ray-{workers}", texts,
+                                                   text_keys(texts))
+            ray_placed, ray_place_s = timed(place_on_ray, reducer, points)
+            job = ShardJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
+            _, ray_predict_s = timed(predict_on_ray, job, shards, work / f"routed-{workers}")
+            shard_rows = []
+            for index in range(SHARDS):
+                lines = (work / f"routed-{workers}" / f"part-{index}.csv").read_text().splitlines()
+                shard_rows += lines if index == 0 else lines[1:]
+            results["ray"][f"{workers}_workers"] = {
+                "address": cluster.address, "cluster_start_seconds": start_s,
+                "featurize_seconds": ray_embed_s, "featurize_ratio": round(ray_embed_s / local_embed_s, 3),
+                "featurize_same_vectors": bool(np.array_equal(gathered(ray_cache, texts), local_vectors)),
+                "reduce_place_seconds": ray_place_s, "reduce_ratio": round(ray_place_s / local_place_s, 3),
+                "reduce_same_bytes": bool(np.array_equal(ray_placed, local_placed)),
+                "minutes_for_1_45m_placed": round(FULL_SCALE_TRANSFORMED / (args.placed / ray_place_s) / 60, 1),
+                "predict_seconds": ray_predict_s, "predict_ratio": round(ray_predict_s / local_predict_s, 3),
+                "predict_same_rows": shard_rows == local_rows,
+            }
+        print(json.dumps(results["ray"][f"{workers}_workers"]), flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=1) + "\n")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

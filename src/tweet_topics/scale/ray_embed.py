@@ -1,0 +1,78 @@
+"""featurize.engine: ray. The texts the embedding cache lacks are embedded by a pool of Ray actors (Ray Data's
+`map_batches`), each loading the encoder once and writing its vectors into the cache as shards of their own; featurize
+then writes its outputs from the cache, as the local engine does. A vector depends on its text alone
+(embed.embed_texts), so which actor embeds which texts cannot change a bit: on the same hardware the outputs are the
+local engine's bytes.
+
+The actors and the driver share the cache folder: on one machine that is data/embedding_cache; on a cluster,
+TWEET_TOPICS_EMBEDDING_CACHE must point to a disk every node mounts."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.encoding.embed import Encoder
+from tweet_topics.encoding.embedding_cache import EmbeddingCache, shard_name
+from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.params import load_section
+from tweet_topics.scale.ray_cluster import cluster_gpus, connect
+
+ACTOR_TEXTS = 8192  # texts per actor call, and per cache shard
+
+
+def describe(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
+    """On a worker: the spec as it resolves there, the embedding recipe (the cache's folder) and encoder.json."""
+    encoder = Encoder.load(spec)
+    return encoder.spec, encoder.recipe(), encoder.description()
+
+
+class EmbedIntoCache:
+    """A Ray actor: the encoder, loaded once, embedding batches of texts into shards of the cache."""
+
+    def __init__(self, spec: EncoderSpec, folder: str, recipe: dict) -> None:
+        self.encoder = Encoder.load(spec)
+        if self.encoder.recipe() != recipe:  # a node with other hardware or library versions
+            raise RuntimeError(f"this worker embeds by {self.encoder.recipe()}, the run by {recipe}: give the"
+                               " cluster's nodes one kind of hardware and one environment")
+        self.cache = EmbeddingCache(Path(folder), int(recipe["dimension"]))
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        keys, texts = batch["key"].astype("S32"), batch["text"].tolist()
+        self.cache.add(keys, lambda out: self.encoder.embed(texts, out=out), name=shard_name(keys))
+        return {"embedded": np.array([len(keys)])}
+
+
+def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys: np.ndarray,
+                 progress: Callable[[int], object] | None = None) -> tuple[EmbeddingCache, dict, int]:
+    """The cache holding every text of `texts` (keys: `text_keys`), encoder.json's description, and how many texts
+    were embedded now: the distinct ones the cache lacked, on Ray."""
+    import pandas as pd
+
+    ray = connect()
+    settings = load_section("ray")
+    gpus = 1 if cluster_gpus(ray) and not spec.device.startswith("cpu") and spec.backend == "torch" else 0
+    if gpus and spec.device == "auto":
+        spec = replace(spec, device="cuda")
+    resources = {"num_cpus": settings["cpus_per_worker"], "num_gpus": gpus}
+    # the recipe (the cache's folder) is the one the workers embed by: on a GPU worker's, else the driver's own
+    resolved, recipe, description = (ray.get(ray.remote(**resources)(describe).remote(spec)) if gpus
+                                     else describe(spec))
+    cache = EmbeddingCache.open(cache_root, recipe)
+    new = cache.missing(keys)
+    print(f"featurize: {len(keys):,} texts, {len(new):,} to embed on Ray, the rest from the cache", flush=True)
+    if len(new):
+        workers = max(1, gpus and cluster_gpus(ray) or int(ray.cluster_resources().get("CPU", 1)) // resources[
+            "num_cpus"])
+        per_call = min(ACTOR_TEXTS, -(-len(new) // workers))  # every actor has work, even for a few texts
+        frame = pd.DataFrame({"key": list(keys[new]), "text": [texts[i] for i in new]})
+        blocks = [frame.iloc[start:start + per_call] for start in range(0, len(frame), per_call)]
+        embedded = ray.data.from_pandas(blocks).map_batches(
+            EmbedIntoCache, fn_constructor_kwargs={"spec": resolved, "folder": str(cache.folder), "recipe": recipe},
+            batch_size=per_call, batch_format="numpy", compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
+            **resources)
+        for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
+            if progress:
+                progress(int(batch["embedded"].sum()))
+    return EmbeddingCache.open(cache_root, recipe), description, len(new)

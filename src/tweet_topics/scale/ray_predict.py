@@ -1,0 +1,109 @@
+"""`tweet-topics predict --engine ray`: a message file, or a folder of them (CSV, JSONL or lines), routed by a pool of
+Ray actors, each loading the router once.
+
+The driver streams each file in predict's batches (embed.CHUNK_SIZE messages), as the local command does, and
+hands PART_BATCHES of them at a time to a free actor, which routes them batch by batch into an output part; a few
+parts are in flight at once, so a file of any size fits. A message's batch is the one it has in the local
+command, so the parts of a file, read in order, hold the local command's rows for that file, the same bytes.
+
+Outputs are written by path: on a cluster, the output folder and the models must be on a disk every node mounts.
+"""
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+from tweet_topics.encoding.embed import CHUNK_SIZE
+from tweet_topics.errors import UserError
+from tweet_topics.params import load_section
+from tweet_topics.routing.messages import Batch, input_format, read_batches
+from tweet_topics.routing.predict import predict_stream
+from tweet_topics.routing.router import Router, TrainedTopics
+from tweet_topics.scale.ray_cluster import connect
+
+MESSAGE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".txt", ".gz", ".xz", ".bz2")
+PART_BATCHES = 8  # predict's batches per actor call and output part: 16,384 messages
+PARTS_PER_ACTOR = 2  # parts in flight per actor: the next is ready when one finishes
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """predict's options, as each actor needs them."""
+
+    models: str  # absolute: an actor's working folder is not the command's
+    text_column: str
+    id_column: str | None
+    input_fmt: str | None
+    output_fmt: str
+    device: str | None
+    model: str | None
+
+
+def input_files(source: Path) -> list[Path]:
+    """`source` itself, or the message files in the folder `source`, by name."""
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise UserError(f"{source}: no such file or folder; give a message file or a folder of them")
+    files = sorted(path for path in source.iterdir() if path.is_file() and path.suffix.lower() in MESSAGE_SUFFIXES)
+    if not files:
+        raise UserError(f"{source}: no message files ({', '.join(MESSAGE_SUFFIXES)}) in the folder")
+    return files
+
+
+def part_name(source: Path, part: int, fmt: str) -> str:
+    stem = source.name
+    for suffix in reversed(source.suffixes):
+        stem = stem.removesuffix(suffix)
+    return f"{stem}-{part:05d}.{fmt}"
+
+
+class RouteParts:
+    """A Ray actor: the trained router, loaded once, routing parts of a file into their output files."""
+
+    def __init__(self, job: ShardJob) -> None:
+        self.job = job
+        self.topics = TrainedTopics.load(Path(job.models))
+        self.router = Router.load(Path(job.models), job.device, job.model, self.topics)
+
+    def route(self, name: str, batches: list[Batch], output: str) -> tuple[str, int]:
+        """(`name`, the messages routed): `batches` written to `output` as predict writes them."""
+        summary = predict_stream(self.topics, self.router.assess, batches, Path(output), self.job.output_fmt,
+                                 progress=False)
+        return name, summary["n_messages"]
+
+
+def predict_on_ray(job: ShardJob, source: Path, output: Path, batch_size: int = CHUNK_SIZE) -> dict:
+    """Route every message file of `source` into parts in the folder `output`; the messages per file."""
+    if output.exists() and not output.is_dir():
+        raise UserError(f"{output} is a file: with --engine ray, -o names a folder for the output parts")
+    files = input_files(source)
+    for path in files:  # a bad header fails here, in one line, before any actor loads a model
+        next(read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size), None)
+    TrainedTopics.load(Path(job.models))  # and so do models that are missing or from another run
+    output.mkdir(parents=True, exist_ok=True)
+    ray = connect()
+    from ray.util import ActorPool
+
+    cpus = load_section("ray")["cpus_per_worker"]
+    actors = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus)
+    pool = ActorPool([ray.remote(num_cpus=cpus)(RouteParts).remote(job) for _ in range(actors)])
+    in_flight, per_file = 0, {}
+    for path in files:
+        batches = read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size)
+        for index in itertools.count():
+            part = list(itertools.islice(batches, PART_BATCHES))
+            if not part and index > 0:
+                break
+            if in_flight == PARTS_PER_ACTOR * actors:
+                name, count = pool.get_next_unordered()
+                per_file[name] = per_file.get(name, 0) + count
+                in_flight -= 1
+            pool.submit(lambda actor, work: actor.route.remote(*work),
+                        (path.name, part, str((output / part_name(path, index, job.output_fmt)).resolve())))
+            in_flight += 1
+    while pool.has_next():
+        name, count = pool.get_next_unordered()
+        per_file[name] = per_file.get(name, 0) + count
+    return {"n_messages": sum(per_file.values()), "files": per_file, "output": str(output)}
+

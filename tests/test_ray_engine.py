@@ -1,0 +1,181 @@
+"""The Ray engines on a real local cluster (a head and one worker node, 127.0.0.1 only) give the local engines'
+bytes: featurize's outputs, the embedding cache's reuse, and reduce's placement."""
+
+import filecmp
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tweet_topics.errors import UserError
+from tweet_topics.io.datasets import SPLITS
+from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, reduce_embeddings
+from tweet_topics.scale import ray_predict, ray_reduce
+from tweet_topics.scale.ray_cluster import LOOPBACK, LocalCluster, require_ray
+
+ROWS_PER_SPLIT = 120
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(workers=1, cpus=1) as running:
+        yield running
+
+
+def featurize_project(root: Path, texts: dict[str, list[str]], engine: str) -> Path:
+    """A folder featurize can run in: params.yaml with `engine`, and preprocessed splits of `texts`."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["featurize"]["engine"] = engine
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    folder = root / "data" / "03_preprocessed"
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, split_texts in texts.items():
+        pd.DataFrame({"tweet_id": np.arange(len(split_texts)), "embedding_text": split_texts}).to_parquet(
+            folder / f"{split}.parquet", index=False)
+    return root
+
+
+def run_featurize(project: Path, cache: Path, address: str) -> str:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_ADDRESS": address,
+           "TWEET_TOPICS_EMBEDDING_CACHE": str(cache)}
+    result = subprocess.run([sys.executable, str(REPO / "stages" / "featurize.py")], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def tweet_texts(twcs_sample) -> dict[str, list[str]]:
+    frame = pd.read_csv(twcs_sample, usecols=["text", "inbound"])
+    texts = frame.loc[frame["inbound"], "text"].drop_duplicates().tolist()[:len(SPLITS) * ROWS_PER_SPLIT + 40]
+    return {split: texts[index * ROWS_PER_SPLIT:(index + 1) * ROWS_PER_SPLIT] for index, split in enumerate(SPLITS)}
+
+
+@pytest.mark.slow
+def test_featurize_on_ray_writes_the_local_engines_bytes_and_fills_the_cache(cluster, tweet_texts, tmp_path):
+    local = featurize_project(tmp_path / "local", tweet_texts, "local")
+    on_ray = featurize_project(tmp_path / "ray", tweet_texts, "ray")
+    run_featurize(local, tmp_path / "local-cache", cluster.address)
+    output = run_featurize(on_ray, tmp_path / "ray-cache", cluster.address)
+    assert f"{len(SPLITS) * ROWS_PER_SPLIT:,} to embed on Ray" in output
+    names = sorted(path.name for path in (local / "data" / "04_embeddings").iterdir())
+    assert names == sorted(path.name for path in (on_ray / "data" / "04_embeddings").iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(local / "data" / "04_embeddings", on_ray / "data" / "04_embeddings",
+                                               names, shallow=False)
+    assert mismatch == [] and errors == [] and len(match) == 2 * len(SPLITS) + 1
+
+    # the workers wrote shards the local engine reads: appended tweets are all that is embedded again
+    appended = {**tweet_texts, "evaluation": tweet_texts["evaluation"] + ["my card was charged twice, please help"]}
+    local_again = featurize_project(tmp_path / "local-again", appended, "local")
+    assert "1 to embed, the rest from the cache" in run_featurize(local_again, tmp_path / "ray-cache", cluster.address)
+    on_ray_again = featurize_project(tmp_path / "ray-again", appended, "ray")
+    assert "0 to embed on Ray" in run_featurize(on_ray_again, tmp_path / "ray-cache", cluster.address)
+    assert filecmp.cmp(local_again / "data" / "04_embeddings" / "evaluation.npy",
+                       on_ray_again / "data" / "04_embeddings" / "evaluation.npy", shallow=False)
+
+
+@pytest.mark.parametrize("method", ["smoothed-pca", "pca"])
+def test_reduce_on_ray_places_every_tweet_as_the_local_engine_does(cluster, method, monkeypatch):
+    from tweet_topics.params import load_sections
+
+    monkeypatch.setattr(ray_reduce, "SLICE_BATCHES", 1)  # several tasks, finishing in any order
+    vectors = np.random.default_rng(7).normal(size=(6000, 48)).astype(np.float32)
+    params = load_sections(*REDUCE_SECTIONS)
+    params["reduce"]["method"] = method
+    params["smoothing"]["max_fit_tweets"] = params["pca"]["max_fit_tweets"] = 1500
+    params["pca"]["n_components"] = 8
+    reducer, local = fit_reducer(vectors, params)
+    _, on_ray = fit_reducer(vectors, params, ray_reduce.place_on_ray)
+    assert np.array_equal(local, on_ray)
+    assert np.array_equal(reduce_embeddings(reducer, vectors[:2500]), ray_reduce.place_on_ray(reducer, vectors[:2500]))
+
+
+def test_the_local_cluster_listens_on_loopback_only(cluster):
+    import psutil
+
+    from tweet_topics.scale.ray_cluster import connect
+
+    ray = connect()
+    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {LOOPBACK}
+
+    def is_ray(process) -> bool:
+        name, command = process.info["name"] or "", " ".join(process.info["cmdline"] or [])
+        return name.startswith("ray::") or name in ("raylet", "gcs_server") or "site-packages/ray/" in command
+
+    ray_processes = {process.pid for process in psutil.process_iter(["name", "cmdline"]) if is_ray(process)}
+    listening = {connection.laddr.ip for connection in psutil.net_connections("tcp")
+                 if connection.status == psutil.CONN_LISTEN and connection.pid in ray_processes}
+    assert listening and listening <= {LOOPBACK, "::ffff:127.0.0.1"}
+
+
+def test_an_engine_of_ray_without_ray_installed_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(UserError, match=r"Ray is not installed: pip install -e '\.\[ray\]'"):
+        require_ray()
+
+
+def joined_parts(folder: Path, stem: str) -> list[str]:
+    """The rows of a file's output parts, in order, with the header once."""
+    rows = []
+    for index, part in enumerate(sorted(folder.glob(f"{stem}-*.csv"))):
+        lines = part.read_text(encoding="utf-8").splitlines()
+        rows += lines if index == 0 else lines[1:]
+    return rows
+
+
+@pytest.mark.slow
+def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models, tweets, tmp_path, capsys,
+                                                                  monkeypatch):
+    from tweet_topics.cli import main
+    from tweet_topics.routing.messages import read_batches
+    from tweet_topics.routing.predict import predict_stream
+    from tweet_topics.routing.router import Router, TrainedTopics
+
+    tweets[["tweet_id", "text"]][:300].to_csv(tmp_path / "messages.csv", index=False)
+    main(["predict", str(tmp_path / "messages.csv"), "--engine", "ray", "-o", str(tmp_path / "routed"),
+          "--models", str(models)])
+    assert "300 messages from 1 files" in capsys.readouterr().err
+    main(["predict", str(tmp_path / "messages.csv"), "-o", str(tmp_path / "local.csv"), "--models", str(models),
+          "-q"])
+    assert filecmp.cmp(tmp_path / "local.csv", tmp_path / "routed" / "messages-00000.csv", shallow=False)
+
+    # a folder of files, each in several parts of several batches: each file's parts are its local rows, in order
+    monkeypatch.setattr(ray_predict, "PART_BATCHES", 2)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    tweets[["tweet_id", "text"]][:230].to_csv(folder / "monday.csv", index=False)
+    tweets[["tweet_id", "text"]][230:300].to_csv(folder / "tuesday.csv", index=False)
+    job = ray_predict.ShardJob(str(models), "text", None, None, "csv", None, None)
+    summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50)
+    assert summary["files"] == {"monday.csv": 230, "tuesday.csv": 70}
+    assert len(list((tmp_path / "parts").glob("monday-*.csv"))) == 3  # 5 batches of at most 50, 2 per part
+    topics = TrainedTopics.load(models)
+    router = Router.load(models, None, None, topics)
+    for stem in ("monday", "tuesday"):
+        predict_stream(topics, router.assess, read_batches(folder / f"{stem}.csv", "csv", "text", None, 50),
+                       tmp_path / f"{stem}-local.csv", "csv", progress=False)
+        assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
+
+
+def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, models, tmp_path, capsys):
+    from tweet_topics.cli import main
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.csv").write_text("tweet_id,text\n1,my card was declined\n")
+    (shards / "b.csv").write_text("tweet_id,message\n2,where is my refund\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(shards), "--engine", "ray", "-o", str(tmp_path / "routed"), "--models", str(models)])
+    error = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and "b.csv" in error and "text" in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "routed").exists()
+    with pytest.raises(SystemExit):
+        main(["predict", str(shards), "--engine", "ray", "--models", str(models)])
+    assert "writes a folder (-o)" in capsys.readouterr().err
