@@ -1,6 +1,7 @@
 """Benchmark: the Ray engines against the local ones on this machine, in one run, with their results compared.
 
-    .venv/bin/python bench/bench_ray.py [--texts 3000] [--placed 40000] [--messages 2000] [--workers 1 2]
+    .venv/bin/python bench/bench_ray.py [--texts 8000] [--placed 40000] [--messages 2000] [--batch 250]
+        [--part-batches 2] [--workers 1 2]
         [-o bench/results/ray.json]
 
 For each worker count (a local cluster: a head with no CPUs and that many worker nodes of 1 CPU, 127.0.0.1 only):
@@ -11,8 +12,10 @@ For each worker count (a local cluster: a head with no CPUs and that many worker
   perturbed copies of the sample's embeddings, as bench/reduce_scale.py makes them), the local engine
   (`place_on_all_cores`, and one batch at a time for reference) against `place_on_ray`; equal bytes required; the
   rate gives the time for the 1.45M tweets reduce places at 1.5M inbound tweets;
-- predict: `--messages` tweets in 4 shards, the local command on the same messages in one file against
-  `predict --engine ray` on the shards (the router's load included for both); the shards' rows must be the file's.
+- predict: `--messages` tweets in one file, routed in batches of `--batch` messages (predict's are 2,048; smaller here
+  so that a few thousand messages make several parts, of `--part-batches` batches, for the workers): the local loop
+  (`predict_stream`) against `predict_on_ray`, the router's load included for both; the parts' rows must be the
+  local rows.
 Ratios are Ray's wall time over the local engine's in the same run (> 1: Ray is slower). The cluster's start is
 timed on its own.
 """
@@ -47,14 +50,15 @@ from tweet_topics.reduction.reduce import (  # noqa: E402
     place_on_all_cores,
     reduce_embeddings,
 )
-from tweet_topics.routing.predict import predict_file  # noqa: E402
+from tweet_topics.routing.messages import read_batches  # noqa: E402
+from tweet_topics.routing.predict import predict_stream  # noqa: E402
+from tweet_topics.routing.router import Router, TrainedTopics  # noqa: E402
 from tweet_topics.scale.ray_cluster import LocalCluster  # noqa: E402
 from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
 from tweet_topics.scale.ray_predict import ShardJob, predict_on_ray  # noqa: E402
 from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
 
 SAMPLE = REPO / "data" / "sample" / "twcs_sample.csv.xz"
-SHARDS = 4
 
 
 def timed(function, *args, **kwargs):
@@ -75,15 +79,24 @@ def embed_locally(spec: EncoderSpec, texts: list[str], root: Path) -> EmbeddingC
     return cache
 
 
+def route_locally(models: Path, source: Path, output: Path, batch: int) -> None:
+    topics = TrainedTopics.load(models)
+    router = Router.load(models, None, None, topics)
+    predict_stream(topics, router.assess, read_batches(source, "csv", "text", None, batch), output, "csv",
+                   progress=False)
+
+
 def gathered(cache: EmbeddingCache, texts: list[str]) -> np.ndarray:
     return np.vstack(list(cache.blocks(text_keys(texts))))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", type=int, default=3000)
+    parser.add_argument("--texts", type=int, default=8000)
     parser.add_argument("--placed", type=int, default=40000)
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--part-batches", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "ray.json")
@@ -104,17 +117,13 @@ def main() -> None:
     local_placed, local_place_s = timed(place_on_all_cores, reducer, points)
 
     messages = tweets.head(args.messages)
-    shards = work / "shards"
-    shards.mkdir()
-    for index, part in enumerate(np.array_split(np.arange(len(messages)), SHARDS)):
-        messages.iloc[part].to_csv(shards / f"part-{index}.csv", index=False)
-    messages.to_csv(work / "all.csv", index=False)
-    _, local_predict_s = timed(predict_file, args.models, work / "all.csv", work / "all-routed.csv", progress=False)
-    local_rows = (work / "all-routed.csv").read_text().splitlines()
+    messages.to_csv(work / "messages.csv", index=False)
+    _, local_predict_s = timed(route_locally, args.models, work / "messages.csv", work / "local.csv", args.batch)
+    local_rows = (work / "local.csv").read_text().splitlines()
 
     results = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
-        "texts": len(texts), "placed": args.placed, "messages": len(messages), "shards": SHARDS,
+        "texts": len(texts), "placed": args.placed, "messages": len(messages), "predict_batch": args.batch,
         "local": {"featurize_seconds": local_embed_s, "reduce_fit_seconds": fit_s,
                   "reduce_place_seconds": local_place_s, "reduce_place_one_batch_at_a_time_seconds": serial_s,
                   "reduce_same_bytes_as_one_batch_at_a_time": bool(np.array_equal(local_placed, one_batch_at_a_time)),
@@ -130,11 +139,12 @@ def main() -> None:
                                                    text_keys(texts))
             ray_placed, ray_place_s = timed(place_on_ray, reducer, points)
             job = ShardJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
-            _, ray_predict_s = timed(predict_on_ray, job, shards, work / f"routed-{workers}")
-            shard_rows = []
-            for index in range(SHARDS):
-                lines = (work / f"routed-{workers}" / f"part-{index}.csv").read_text().splitlines()
-                shard_rows += lines if index == 0 else lines[1:]
+            _, ray_predict_s = timed(predict_on_ray, job, work / "messages.csv", work / f"routed-{workers}",
+                                     args.batch, args.part_batches)
+            part_rows = []
+            for index, part in enumerate(sorted((work / f"routed-{workers}").glob("messages-*.csv"))):
+                lines = part.read_text().splitlines()
+                part_rows += lines if index == 0 else lines[1:]
             results["ray"][f"{workers}_workers"] = {
                 "address": cluster.address, "cluster_start_seconds": start_s,
                 "featurize_seconds": ray_embed_s, "featurize_ratio": round(ray_embed_s / local_embed_s, 3),
@@ -143,7 +153,8 @@ def main() -> None:
                 "reduce_same_bytes": bool(np.array_equal(ray_placed, local_placed)),
                 "minutes_for_1_45m_placed": round(FULL_SCALE_TRANSFORMED / (args.placed / ray_place_s) / 60, 1),
                 "predict_seconds": ray_predict_s, "predict_ratio": round(ray_predict_s / local_predict_s, 3),
-                "predict_same_rows": shard_rows == local_rows,
+                "predict_parts": len(list((work / f"routed-{workers}").glob("messages-*.csv"))),
+                "predict_same_rows": part_rows == local_rows,
             }
         print(json.dumps(results["ray"][f"{workers}_workers"]), flush=True)
     shutil.rmtree(work, ignore_errors=True)

@@ -131,8 +131,7 @@ def joined_parts(folder: Path, stem: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models, tweets, tmp_path, capsys,
-                                                                  monkeypatch):
+def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models, tweets, tmp_path, capsys):
     from tweet_topics.cli import main
     from tweet_topics.routing.messages import read_batches
     from tweet_topics.routing.predict import predict_stream
@@ -147,13 +146,12 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
     assert filecmp.cmp(tmp_path / "local.csv", tmp_path / "routed" / "messages-00000.csv", shallow=False)
 
     # a folder of files, each in several parts of several batches: each file's parts are its local rows, in order
-    monkeypatch.setattr(ray_predict, "PART_BATCHES", 2)
     folder = tmp_path / "inbox"
     folder.mkdir()
     tweets[["tweet_id", "text"]][:230].to_csv(folder / "monday.csv", index=False)
     tweets[["tweet_id", "text"]][230:300].to_csv(folder / "tuesday.csv", index=False)
     job = ray_predict.ShardJob(str(models), "text", None, None, "csv", None, None)
-    summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50)
+    summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50, part_batches=2)
     assert summary["files"] == {"monday.csv": 230, "tuesday.csv": 70}
     assert len(list((tmp_path / "parts").glob("monday-*.csv"))) == 3  # 5 batches of at most 50, 2 per part
     topics = TrainedTopics.load(models)
@@ -179,3 +177,11 @@ def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, m
     with pytest.raises(SystemExit):
         main(["predict", str(shards), "--engine", "ray", "--models", str(models)])
     assert "writes a folder (-o)" in capsys.readouterr().err
+
+
+def test_outside_the_project_the_ray_settings_are_the_defaults(tmp_path, monkeypatch):
+    from tweet_topics.scale.ray_cluster import DEFAULT_SETTINGS, ray_settings
+
+    assert ray_settings() == yaml.safe_load((REPO / "params.yaml").read_text())["ray"]
+    monkeypatch.chdir(tmp_path)
+    assert ray_settings() == DEFAULT_SETTINGS

@@ -57,7 +57,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "engine": _engine,
     },
     "ray": {
-        "address": ((str,), None, "a Ray address (host:port, ray://host:port) or '' (RAY_ADDRESS, else this machine)"),
+        "address": ((str,), None, "a Ray cluster's host:port, or '' (RAY_ADDRESS, else a Ray on this machine)"),
         "cpus_per_worker": _positive_int,
     },
     "smoothing": {

@@ -145,7 +145,8 @@ def reduce_embeddings(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray
 
 def place_on_all_cores(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """The reduce stage's local engine: `reduce_embeddings` a batch per core at once, the same bytes on any machine."""
-    return reduce_embeddings(reducer, embeddings, rows, threads=len(os.sched_getaffinity(0)))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return reduce_embeddings(reducer, embeddings, rows, threads=cores)
 
 
 @cache

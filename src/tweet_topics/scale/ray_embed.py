@@ -16,8 +16,7 @@ import numpy as np
 from tweet_topics.encoding.embed import Encoder
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, shard_name
 from tweet_topics.encoding.encoder import EncoderSpec
-from tweet_topics.params import load_section
-from tweet_topics.scale.ray_cluster import cluster_gpus, connect
+from tweet_topics.scale.ray_cluster import cluster_gpus, connect, ray_settings
 
 ACTOR_TEXTS = 8192  # texts per actor call, and per cache shard
 
@@ -51,7 +50,7 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys
     import pandas as pd
 
     ray = connect()
-    settings = load_section("ray")
+    settings = ray_settings()
     gpus = 1 if cluster_gpus(ray) and not spec.device.startswith("cpu") and spec.backend == "torch" else 0
     if gpus and spec.device == "auto":
         spec = replace(spec, device="cuda")
@@ -63,15 +62,16 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys
     new = cache.missing(keys)
     print(f"featurize: {len(keys):,} texts, {len(new):,} to embed on Ray, the rest from the cache", flush=True)
     if len(new):
-        workers = max(1, gpus and cluster_gpus(ray) or int(ray.cluster_resources().get("CPU", 1)) // resources[
-            "num_cpus"])
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        workers = max(1, cluster_gpus(ray) if gpus else cpus // resources["num_cpus"])
         per_call = min(ACTOR_TEXTS, -(-len(new) // workers))  # every actor has work, even for a few texts
         frame = pd.DataFrame({"key": list(keys[new]), "text": [texts[i] for i in new]})
         blocks = [frame.iloc[start:start + per_call] for start in range(0, len(frame), per_call)]
+        # one call in flight per actor: with more, the actor that started first took every block
+        pool = ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1)
         embedded = ray.data.from_pandas(blocks).map_batches(
             EmbedIntoCache, fn_constructor_kwargs={"spec": resolved, "folder": str(cache.folder), "recipe": recipe},
-            batch_size=per_call, batch_format="numpy", compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
-            **resources)
+            batch_size=per_call, batch_format="numpy", compute=pool, **resources)
         for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
             if progress:
                 progress(int(batch["embedded"].sum()))

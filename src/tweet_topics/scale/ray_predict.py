@@ -15,11 +15,10 @@ from pathlib import Path
 
 from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
-from tweet_topics.params import load_section
 from tweet_topics.routing.messages import Batch, input_format, read_batches
 from tweet_topics.routing.predict import predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
-from tweet_topics.scale.ray_cluster import connect
+from tweet_topics.scale.ray_cluster import connect, ray_settings
 
 MESSAGE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".txt", ".gz", ".xz", ".bz2")
 PART_BATCHES = 8  # predict's batches per actor call and output part: 16,384 messages
@@ -73,7 +72,8 @@ class RouteParts:
         return name, summary["n_messages"]
 
 
-def predict_on_ray(job: ShardJob, source: Path, output: Path, batch_size: int = CHUNK_SIZE) -> dict:
+def predict_on_ray(job: ShardJob, source: Path, output: Path, batch_size: int = CHUNK_SIZE,
+                   part_batches: int = PART_BATCHES) -> dict:
     """Route every message file of `source` into parts in the folder `output`; the messages per file."""
     if output.exists() and not output.is_dir():
         raise UserError(f"{output} is a file: with --engine ray, -o names a folder for the output parts")
@@ -85,14 +85,14 @@ def predict_on_ray(job: ShardJob, source: Path, output: Path, batch_size: int = 
     ray = connect()
     from ray.util import ActorPool
 
-    cpus = load_section("ray")["cpus_per_worker"]
+    cpus = ray_settings()["cpus_per_worker"]
     actors = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus)
     pool = ActorPool([ray.remote(num_cpus=cpus)(RouteParts).remote(job) for _ in range(actors)])
     in_flight, per_file = 0, {}
     for path in files:
         batches = read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size)
         for index in itertools.count():
-            part = list(itertools.islice(batches, PART_BATCHES))
+            part = list(itertools.islice(batches, part_batches))
             if not part and index > 0:
                 break
             if in_flight == PARTS_PER_ACTOR * actors:

@@ -5,11 +5,10 @@ engine's bytes. The fitted reducer goes to the object store once."""
 
 import numpy as np
 
-from tweet_topics.params import load_section
 from tweet_topics.reduction.reduce import REDUCE_BATCH, Reducer, reduce_embeddings
-from tweet_topics.scale.ray_cluster import connect
+from tweet_topics.scale.ray_cluster import connect, ray_settings
 
-SLICE_BATCHES = 4  # REDUCE_BATCH batches per task: 8,192 rows, 12.6 MB of 384-dimensional embeddings
+SLICE_BATCHES = 1  # REDUCE_BATCH (8,192) rows per task, 12.6 MB of 384-dimensional embeddings: 177 tasks at 1.45M
 TASKS_PER_WORKER = 2  # slices in flight per worker: the next is there when one finishes, memory stays bounded
 
 
@@ -21,7 +20,7 @@ def place_on_ray(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray | No
     """`apply_reducer(reducer, embeddings, rows=rows)`, its slices placed on the Ray cluster (a memory map is read a
     slice at a time)."""
     ray = connect()
-    cpus = load_section("ray")["cpus_per_worker"]
+    cpus = ray_settings()["cpus_per_worker"]
     rows = np.arange(len(embeddings)) if rows is None else rows
     out = np.empty((len(rows), reducer.n_components), dtype=np.float32)
     task = ray.remote(num_cpus=cpus)(place)
