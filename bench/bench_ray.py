@@ -55,7 +55,7 @@ from tweet_topics.routing.predict import predict_stream  # noqa: E402
 from tweet_topics.routing.router import Router, TrainedTopics  # noqa: E402
 from tweet_topics.scale.ray_cluster import LocalCluster  # noqa: E402
 from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
-from tweet_topics.scale.ray_predict import ShardJob, predict_on_ray  # noqa: E402
+from tweet_topics.scale.ray_predict import RouteJob, predict_on_ray  # noqa: E402
 from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
 
 SAMPLE = REPO / "data" / "sample" / "twcs_sample.csv.xz"
@@ -138,7 +138,7 @@ def main() -> None:
             (ray_cache, _, _), ray_embed_s = timed(embed_on_ray, spec, work / f"cache-ray-{workers}", texts,
                                                    text_keys(texts))
             ray_placed, ray_place_s = timed(place_on_ray, reducer, points)
-            job = ShardJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
+            job = RouteJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
             _, ray_predict_s = timed(predict_on_ray, job, work / "messages.csv", work / f"routed-{workers}",
                                      args.batch, args.part_batches)
             part_rows = []

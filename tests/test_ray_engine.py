@@ -150,7 +150,7 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
     folder.mkdir()
     tweets[["tweet_id", "text"]][:230].to_csv(folder / "monday.csv", index=False)
     tweets[["tweet_id", "text"]][230:300].to_csv(folder / "tuesday.csv", index=False)
-    job = ray_predict.ShardJob(str(models), "text", None, None, "csv", None, None)
+    job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
     summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50, part_batches=2)
     assert summary["files"] == {"monday.csv": 230, "tuesday.csv": 70}
     assert len(list((tmp_path / "parts").glob("monday-*.csv"))) == 3  # 5 batches of at most 50, 2 per part

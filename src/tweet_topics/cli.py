@@ -40,12 +40,12 @@ def predict_command(args: argparse.Namespace) -> None:
 
 
 def predict_on_ray_command(args: argparse.Namespace) -> None:
-    from tweet_topics.scale.ray_predict import ShardJob, predict_on_ray
+    from tweet_topics.scale.ray_predict import RouteJob, predict_on_ray
 
     if args.input in (None, Path("-")) or args.output is None or args.over_time is not None:
         raise UserError("predict --engine ray reads a file or a folder of message files and writes a folder (-o);"
                         " stdin, stdout and --over-time are the local engine's")
-    job = ShardJob(str(args.models.resolve()), args.text_column, args.id_column, args.input_format,
+    job = RouteJob(str(args.models.resolve()), args.text_column, args.id_column, args.input_format,
                    args.output_format or "csv", args.device, args.model)
     summary = predict_on_ray(job, args.input, args.output)
     if not args.quiet:

@@ -70,6 +70,11 @@ def cluster_gpus(ray) -> int:
     return int(ray.cluster_resources().get("GPU", 0))
 
 
+def worker_slots(ray, cpus_per_worker: int) -> int:
+    """How many workers of `cpus_per_worker` CPUs the cluster holds at once (at least one)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((LOOPBACK, 0))

@@ -16,13 +16,14 @@ import numpy as np
 from tweet_topics.encoding.embed import Encoder
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, shard_name
 from tweet_topics.encoding.encoder import EncoderSpec
-from tweet_topics.scale.ray_cluster import cluster_gpus, connect, ray_settings
+from tweet_topics.scale.ray_cluster import cluster_gpus, connect, ray_settings, worker_slots
 
 ACTOR_TEXTS = 8192  # texts per actor call, and per cache shard
 
 
 def describe(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
-    """On a worker: the spec as it resolves there, the embedding recipe (the cache's folder) and encoder.json."""
+    """Where it runs (a GPU worker, or the driver): the spec as it resolves there, the embedding recipe (the cache's
+    folder) and encoder.json."""
     encoder = Encoder.load(spec)
     return encoder.spec, encoder.recipe(), encoder.description()
 
@@ -62,8 +63,7 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys
     new = cache.missing(keys)
     print(f"featurize: {len(keys):,} texts, {len(new):,} to embed on Ray, the rest from the cache", flush=True)
     if len(new):
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        workers = max(1, cluster_gpus(ray) if gpus else cpus // resources["num_cpus"])
+        workers = max(1, cluster_gpus(ray)) if gpus else worker_slots(ray, resources["num_cpus"])
         per_call = min(ACTOR_TEXTS, -(-len(new) // workers))  # every actor has work, even for a few texts
         frame = pd.DataFrame({"key": list(keys[new]), "text": [texts[i] for i in new]})
         blocks = [frame.iloc[start:start + per_call] for start in range(0, len(frame), per_call)]

@@ -18,7 +18,7 @@ from tweet_topics.errors import UserError
 from tweet_topics.routing.messages import Batch, input_format, read_batches
 from tweet_topics.routing.predict import predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
-from tweet_topics.scale.ray_cluster import connect, ray_settings
+from tweet_topics.scale.ray_cluster import connect, ray_settings, worker_slots
 
 MESSAGE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".txt", ".gz", ".xz", ".bz2")
 PART_BATCHES = 8  # predict's batches per actor call and output part: 16,384 messages
@@ -26,7 +26,7 @@ PARTS_PER_ACTOR = 2  # parts in flight per actor: the next is ready when one fin
 
 
 @dataclass(frozen=True)
-class ShardJob:
+class RouteJob:
     """predict's options, as each actor needs them."""
 
     models: str  # absolute: an actor's working folder is not the command's
@@ -60,7 +60,7 @@ def part_name(source: Path, part: int, fmt: str) -> str:
 class RouteParts:
     """A Ray actor: the trained router, loaded once, routing parts of a file into their output files."""
 
-    def __init__(self, job: ShardJob) -> None:
+    def __init__(self, job: RouteJob) -> None:
         self.job = job
         self.topics = TrainedTopics.load(Path(job.models))
         self.router = Router.load(Path(job.models), job.device, job.model, self.topics)
@@ -72,7 +72,7 @@ class RouteParts:
         return name, summary["n_messages"]
 
 
-def predict_on_ray(job: ShardJob, source: Path, output: Path, batch_size: int = CHUNK_SIZE,
+def predict_on_ray(job: RouteJob, source: Path, output: Path, batch_size: int = CHUNK_SIZE,
                    part_batches: int = PART_BATCHES) -> dict:
     """Route every message file of `source` into parts in the folder `output`; the messages per file."""
     if output.exists() and not output.is_dir():
@@ -86,7 +86,7 @@ def predict_on_ray(job: ShardJob, source: Path, output: Path, batch_size: int = 
     from ray.util import ActorPool
 
     cpus = ray_settings()["cpus_per_worker"]
-    actors = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus)
+    actors = worker_slots(ray, cpus)
     pool = ActorPool([ray.remote(num_cpus=cpus)(RouteParts).remote(job) for _ in range(actors)])
     in_flight, per_file = 0, {}
     for path in files:

@@ -6,7 +6,7 @@ engine's bytes. The fitted reducer goes to the object store once."""
 import numpy as np
 
 from tweet_topics.reduction.reduce import REDUCE_BATCH, Reducer, reduce_embeddings
-from tweet_topics.scale.ray_cluster import connect, ray_settings
+from tweet_topics.scale.ray_cluster import connect, ray_settings, worker_slots
 
 SLICE_BATCHES = 1  # REDUCE_BATCH (8,192) rows per task, 12.6 MB of 384-dimensional embeddings: 177 tasks at 1.45M
 TASKS_PER_WORKER = 2  # slices in flight per worker: the next is there when one finishes, memory stays bounded
@@ -25,7 +25,7 @@ def place_on_ray(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray | No
     out = np.empty((len(rows), reducer.n_components), dtype=np.float32)
     task = ray.remote(num_cpus=cpus)(place)
     shared = ray.put(reducer)
-    in_flight = TASKS_PER_WORKER * max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus)
+    in_flight = TASKS_PER_WORKER * worker_slots(ray, cpus)
     pending: dict = {}
 
     def collect(count: int) -> None:
