@@ -84,11 +84,12 @@ def free_port() -> int:
 @dataclass
 class LocalCluster:
     """A Ray cluster on this machine, bound to 127.0.0.1: a head and `workers` worker nodes (each its own raylet
-    process, as a second machine would be), `cpus` CPUs each. A context manager; `address` is what to connect to."""
+    process, as a second machine would be), `cpus` CPUs and `gpus` GPUs each. A context manager; `address` is what to connect to."""
 
     workers: int = 1
     cpus: int = 1
     head_cpus: int = 0  # the head runs the driver's work only, so tasks go to the workers
+    gpus: int = 0  # GPUs of each worker node (the head has none); Ray would otherwise count the machine's on each node
     address: str = ""
     env: dict = field(default_factory=dict)
 
@@ -96,10 +97,10 @@ class LocalCluster:
         self.address = f"{LOOPBACK}:{free_port()}"
         self.env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
         self._ray("start", "--head", f"--node-ip-address={LOOPBACK}", f"--port={self.address.split(':')[1]}",
-                  f"--num-cpus={self.head_cpus}", "--include-dashboard=false", "--disable-usage-stats")
+                  f"--num-cpus={self.head_cpus}", "--num-gpus=0", "--include-dashboard=false", "--disable-usage-stats")
         for _ in range(self.workers):
             self._ray("start", f"--address={self.address}", f"--node-ip-address={LOOPBACK}",
-                      f"--num-cpus={self.cpus}")
+                      f"--num-cpus={self.cpus}", f"--num-gpus={self.gpus}")
         self._wait_for_nodes()
         return self
 
