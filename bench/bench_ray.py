@@ -31,17 +31,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "stages"))
 
-from featurize import embed_new_texts  # noqa: E402
+from ray_common import embed_locally, gathered, inbound, timed  # noqa: E402
 from reduce_scale import FULL_SCALE_TRANSFORMED, REFERENCE_SIZE, perturbed_copies  # noqa: E402
 
-from tweet_topics.encoding.embed import Encoder  # noqa: E402
-from tweet_topics.encoding.embedding_cache import EmbeddingCache, text_keys  # noqa: E402
+from tweet_topics.encoding.embedding_cache import text_keys  # noqa: E402
 from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
 from tweet_topics.params import load_section, load_sections  # noqa: E402
 from tweet_topics.reduction.reduce import (  # noqa: E402
@@ -58,36 +56,12 @@ from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
 from tweet_topics.scale.ray_predict import RouteJob, predict_on_ray  # noqa: E402
 from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
 
-SAMPLE = REPO / "data" / "sample" / "twcs_sample.csv.xz"
-
-
-def timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, round(time.perf_counter() - start, 2)
-
-
-def inbound(limit: int) -> pd.DataFrame:
-    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
-    return frame[frame["inbound"] == "True"].drop_duplicates("text").head(limit)[["tweet_id", "text"]]
-
-
-def embed_locally(spec: EncoderSpec, texts: list[str], root: Path) -> EmbeddingCache:
-    encoder = Encoder.load(spec)
-    cache = EmbeddingCache.open(root, encoder.recipe())
-    embed_new_texts(encoder, cache, texts, text_keys(texts))
-    return cache
-
 
 def route_locally(models: Path, source: Path, output: Path, batch: int) -> None:
     topics = TrainedTopics.load(models)
     router = Router.load(models, None, None, topics)
     predict_stream(topics, router.assess, read_batches(source, "csv", "text", None, batch), output, "csv",
                    progress=False)
-
-
-def gathered(cache: EmbeddingCache, texts: list[str]) -> np.ndarray:
-    return np.vstack(list(cache.blocks(text_keys(texts))))
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "stages"))
 
-from bench_ray import embed_locally, gathered, inbound, timed  # noqa: E402
+from ray_common import embed_locally, gathered, inbound, timed  # noqa: E402
 from reduce_scale import FULL_SCALE_TRANSFORMED, REFERENCE_SIZE, perturbed_copies  # noqa: E402
 
 from tweet_topics.encoding.embedding_cache import text_keys  # noqa: E402
