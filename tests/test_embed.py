@@ -268,3 +268,24 @@ def test_texts_tokenised_a_chunk_ahead_give_the_same_bits(encoder, tweet_texts, 
     whole = embed_texts(encoder, tweet_texts[:40], batch_size=4)
     monkeypatch.setattr(embed, "TOKENISE_CHUNK", 7)  # 6 chunks, each tokenised while the model runs the one before
     assert np.array_equal(embed_texts(encoder, tweet_texts[:40], batch_size=4), whole)
+
+
+def test_cpu_passes_run_side_by_side_on_one_torch_thread_each(encoder, tweet_texts, monkeypatch):
+    """Each CPU pass runs on one torch thread, several passes at once: torch is left on one thread (a pass's bits
+    depended on torch's thread count on a 16-core machine), the passes' threads are as many as torch had, and the
+    vectors are those of passes one after another."""
+    import torch
+
+    import tweet_topics.encoding.embed as embed
+
+    embed_texts(encoder, tweet_texts[:5], batch_size=16)
+    assert torch.get_num_threads() == 1
+    pool_sizes = []
+    real_pool = embed.ThreadPoolExecutor
+    monkeypatch.setattr(embed, "ThreadPoolExecutor", lambda size: pool_sizes.append(size) or real_pool(size))
+    monkeypatch.setattr(embed, "cpu_pass_threads", lambda: 3)
+    side_by_side = embed_texts(encoder, tweet_texts, batch_size=16)
+    assert 3 in pool_sizes
+    monkeypatch.setattr(embed, "cpu_pass_threads", lambda: 1)
+    one_after_another = embed_texts(encoder, tweet_texts, batch_size=16)
+    assert np.array_equal(side_by_side, one_after_another)

@@ -2,9 +2,11 @@
 `Encoder`, a loaded model with the resolved spec it runs by."""
 
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -18,6 +20,8 @@ CHUNK_SIZE = 2048
 TOKENISE_CHUNK = 8192
 # forward passes queued on the device before their vectors are copied out (each copy waits for the device)
 BATCHES_ON_DEVICE = 16
+# CPU passes queued per pass thread: the next is ready when one ends, and tokenised batches never pile up
+PASSES_PER_THREAD = 2
 # a short pass holds at least this many tokens (rows x token count): on the 2-core CPU, passes of up to 11 (1 row of
 # 11 tokens, 3 rows of 3) took other matrix kernels than a full pass and changed the vectors' last bits
 MIN_PASS_TOKENS = 32
@@ -98,6 +102,23 @@ def forward(encoder, inputs: dict[str, np.ndarray], extras: dict):
         return encoder({**features, **extras})["sentence_embedding"]
 
 
+@cache
+def cpu_pass_threads() -> int:
+    """How many CPU forward passes run at once, each on one torch thread: torch's thread count when first asked
+    (its default is the machine's cores; Ray sets a worker's to its CPUs), then torch is set to one thread.
+
+    One thread per pass, because a pass's bits depended on torch's thread count: on the 16-core device machine, 16
+    threads against the 1 of a one-CPU Ray actor changed the vectors (bench/results/ray_scaling_run1.json), where 2
+    against 1 on the 2-core machine did not. Passes side by side are also faster than threads inside a pass: 1.29x
+    the tweets/s on 2 cores, the same bits (bench/bench_cpu_passes.py). A lone message's pass loses the second
+    thread: about 48 ms against 45 on 2 cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return threads
+
+
 @dataclass(frozen=True)
 class Passes:
     """How an encoder's forward passes are made: its tokeniser, and whether the last short batch of each token count
@@ -113,6 +134,8 @@ _PASSES: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 def passes_for(encoder, batch_size: int) -> Passes:
     """The encoder's `Passes` at this batch size, worked out once per encoder, batch size, device and dtype (the
     check runs the model on probe inputs: about 2 s on the 2-core CPU)."""
+    if encoder.device.type == "cpu":
+        cpu_pass_threads()  # torch on one thread before any pass, the probes below included
     dtype = next(encoder.parameters()).dtype
     known = _PASSES.setdefault(encoder, {})
     key = (batch_size, str(encoder.device), str(dtype))
@@ -196,11 +219,44 @@ def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray 
         on_device.clear()
 
     batches = fixed_shape_batches(tokenised_chunks(passes.tokeniser, texts), batch_size, passes.short)
+    if encoder.device.type == "cpu":
+        return _embed_on_cpu_threads(encoder, passes, batches, out, progress)
     for rows, inputs in batches:
         on_device.append((rows, forward(encoder, inputs, passes.tokeniser.extras)))
         if len(on_device) == BATCHES_ON_DEVICE:
             copy_out()
     copy_out()
+    return out
+
+
+def _embed_on_cpu_threads(encoder, passes: Passes, batches: Iterator[tuple[np.ndarray, dict]], out: np.ndarray,
+                          progress: Callable[[int], object] | None) -> np.ndarray:
+    """The passes `cpu_pass_threads()` at a time, each on one torch thread (torch's ops let go of the GIL)."""
+    threads = cpu_pass_threads()
+
+    def run(rows: np.ndarray, inputs: dict) -> int:
+        out[rows] = forward(encoder, inputs, passes.tokeniser.extras)[:len(rows)].float().numpy()
+        return len(rows)
+
+    def finish_one() -> None:
+        done = queued.popleft().result()
+        if progress:
+            progress(done)
+
+    if threads == 1:
+        for rows, inputs in batches:
+            done = run(rows, inputs)
+            if progress:
+                progress(done)
+        return out
+    queued: deque = deque()
+    with ThreadPoolExecutor(threads) as pool:
+        for rows, inputs in batches:
+            if len(queued) >= PASSES_PER_THREAD * threads:
+                finish_one()
+            queued.append(pool.submit(run, rows, inputs))
+        while queued:
+            finish_one()
     return out
 
 

@@ -84,7 +84,8 @@ def free_port() -> int:
 @dataclass
 class LocalCluster:
     """A Ray cluster on this machine, bound to 127.0.0.1: a head and `workers` worker nodes (each its own raylet
-    process, as a second machine would be), `cpus` CPUs and `gpus` GPUs each. A context manager; `address` is what to connect to."""
+    process, as a second machine would be), `cpus` CPUs and `gpus` GPUs each. A context manager; `address` is what
+    to connect to."""
 
     workers: int = 1
     cpus: int = 1

@@ -1,0 +1,75 @@
+"""Benchmark: CPU forward passes with torch's threads inside each pass (the way before) against passes side by side,
+one torch thread each (embed.embed_texts now), on the same tweets in one run: speed, and whether the bits agree.
+
+    .venv/bin/python bench/bench_cpu_passes.py [--texts 3000] [--repeats 2] [-o bench/results/cpu_passes.json]
+
+Both make the same fixed-shape passes (embed.fixed_shape_batches) of featurize's batch size. Where the two disagree
+in bits, a vector depended on the thread count, which is what one thread per pass removes.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+from ray_common import inbound  # noqa: E402
+
+from tweet_topics.encoding.embed import Encoder, cpu_pass_threads, fixed_shape_batches, forward, tokenised_chunks  # noqa: E402,E501
+from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
+from tweet_topics.params import load_section  # noqa: E402
+
+
+def threads_inside_passes(encoder: Encoder, texts: list[str], threads: int) -> np.ndarray:
+    import torch
+
+    from tweet_topics.encoding.embed import passes_for
+
+    passes = passes_for(encoder.model, encoder.spec.batch_size)
+    out = np.empty((len(texts), encoder.model.get_embedding_dimension()), dtype=np.float32)
+    torch.set_num_threads(threads)
+    try:
+        for rows, inputs in fixed_shape_batches(tokenised_chunks(passes.tokeniser, texts), encoder.spec.batch_size,
+                                                passes.short):
+            out[rows] = forward(encoder.model, inputs, passes.tokeniser.extras)[:len(rows)].float().numpy()
+    finally:
+        torch.set_num_threads(1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=3000)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "cpu_passes.json")
+    args = parser.parse_args()
+    texts = inbound(args.texts)["text"].tolist()
+    encoder = Encoder.load(EncoderSpec.from_params({**load_section("featurize"), "device": "cpu"}))
+    threads = cpu_pass_threads()
+    rates: dict[str, list[float]] = {"threads_inside_passes": [], "passes_side_by_side": []}
+    vectors = {}
+    for _ in range(args.repeats):
+        for way, embed in (("threads_inside_passes", lambda: threads_inside_passes(encoder, texts, threads)),
+                           ("passes_side_by_side", lambda: encoder.embed(texts))):
+            started = time.perf_counter()
+            vectors[way] = embed()
+            rates[way].append(round(len(texts) / (time.perf_counter() - started), 1))
+    results = {"cpus": os.cpu_count(), "threads": threads, "texts": len(texts), "tweets_per_second": rates,
+               "median_ratio_side_by_side_over_inside": round(float(np.median(rates["passes_side_by_side"])
+                                                                    / np.median(rates["threads_inside_passes"])), 3),
+               "same_bits": bool(np.array_equal(vectors["threads_inside_passes"], vectors["passes_side_by_side"])),
+               "max_abs_difference": float(np.abs(vectors["threads_inside_passes"]
+                                                  - vectors["passes_side_by_side"]).max())}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=1) + "\n")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
