@@ -113,3 +113,60 @@ def test_batches_hold_at_most_batch_size_messages_and_stream(tmp_path):
     first = next(batches)
     assert first.ids == ["1", "2", "3", "4"]
     assert [len(batch.ids) for batch in batches] == [4, 2]
+
+
+def twcs_parquet(path, inbound=(True, True, False)) -> None:
+    """The plain export's rows as a Parquet file with typed columns: integer ids, boolean inbound."""
+    import pandas as pd
+
+    pd.DataFrame({"tweet_id": [1, 2, 3], "author_id": ["a", "b", "brand"], "inbound": list(inbound),
+                  "created_at": ["x", "x", "x"], "text": ["one", "caf\u00e9", "hi"],
+                  "response_tweet_id": [None, None, None], "in_response_to_tweet_id": [None, None, 1.0]},
+                 ).to_parquet(path, index=False)
+
+
+def test_a_parquet_export_reads_as_its_csv(tmp_path):
+    """Typed columns read as the CSV's strings: the same ids, texts, carried columns and inbound filter."""
+    csv = EXPORTS[0].write(tmp_path)
+    parquet = tmp_path / "plain.parquet"
+    twcs_parquet(parquet)
+    assert input_format(parquet, None) == "parquet" and input_format(tmp_path / "x.pq", None) == "parquet"
+    assert read(parquet, fmt="parquet", batch_size=2) == read(csv)
+
+
+def test_parquet_is_read_a_batch_at_a_time_with_row_number_ids(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "messages.parquet"
+    pq.write_table(pa.table({"text": [f"message {i}" for i in range(10)]}), path, row_group_size=3)
+    batches = read_batches(path, "parquet", "text", None, batch_size=4)
+    first = next(batches)
+    assert first.ids == ["1", "2", "3", "4"] and first.texts[0] == "message 0"
+    assert [len(batch.ids) for batch in batches] == [4, 2]
+
+
+def test_a_null_text_in_parquet_is_an_empty_message(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "messages.parquet"
+    pq.write_table(pa.table({"id": [7, 8], "text": ["hello", None]}), path)
+    assert read(path, fmt="parquet")[:2] == (["7", "8"], ["hello", ""])
+
+
+def test_parquet_errors_are_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "messages.parquet"
+    twcs_parquet(path)
+    with pytest.raises(UserError, match=r"messages\.parquet: no column 'body' \(its columns: tweet_id, author_id"):
+        read(path, text_column="body", fmt="parquet")
+    broken = tmp_path / "broken.parquet"
+    broken.write_text("id,text\n1,hello\n")
+    with pytest.raises(UserError, match=r"broken\.parquet: not a readable Parquet file"):
+        read(broken, fmt="parquet")
+    twcs_parquet(path, inbound=("True", "maybe", "False"))
+    with pytest.raises(UserError, match=r"row 2, column 'inbound' is 'maybe'"):
+        read(path, fmt="parquet")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"PAR1")))
+    with pytest.raises(UserError, match="Parquet cannot be read from stdin"):
+        read(None, fmt="parquet")

@@ -66,6 +66,18 @@ def test_twcs_file_routes_inbound_rows_only(models, twcs_sample, tmp_path, capsy
     assert code == 0 and routed["id"].tolist() == raw.loc[raw["inbound"] == "True", "tweet_id"].tolist()
 
 
+def test_a_typed_parquet_twcs_file_gives_the_rows_of_its_csv(models, twcs_sample, tmp_path, capsys):
+    """The same tweets as Parquet with integer ids and boolean inbound: the rows predict writes for the CSV."""
+    raw = pd.read_csv(twcs_sample, dtype=str, keep_default_na=False).head(60)
+    raw.to_csv(tmp_path / "twcs.csv", index=False)
+    typed = raw.assign(tweet_id=raw["tweet_id"].astype("int64"), inbound=raw["inbound"] == "True")
+    typed.to_parquet(tmp_path / "twcs.parquet", index=False)
+    _, from_csv, _ = predict(models, str(tmp_path / "twcs.csv"), "-q", capsys=capsys)
+    code, from_parquet, err = predict(models, str(tmp_path / "twcs.parquet"), "-q", capsys=capsys)
+    assert code == 0, err
+    assert from_parquet == from_csv and len(from_csv.splitlines()) > 10
+
+
 def test_a_twcs_file_keeps_the_brand_its_text_addresses_and_the_time(models, twcs_sample, tmp_path, capsys):
     from tweet_topics.tweets.prepare import addressed_brand, sane_text
 

@@ -145,19 +145,20 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
           "-q"])
     assert filecmp.cmp(tmp_path / "local.csv", tmp_path / "routed" / "messages-00000.csv", shallow=False)
 
-    # a folder of files, each in several parts of several batches: each file's parts are its local rows, in order
+    # a folder of files (CSV and Parquet), each in several parts of several batches: each file's parts are its local
+    # rows, in order
     folder = tmp_path / "inbox"
     folder.mkdir()
     tweets[["tweet_id", "text"]][:230].to_csv(folder / "monday.csv", index=False)
-    tweets[["tweet_id", "text"]][230:300].to_csv(folder / "tuesday.csv", index=False)
+    tweets[["tweet_id", "text"]][230:300].to_parquet(folder / "tuesday.parquet", index=False)
     job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
     summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50, part_batches=2)
-    assert summary["files"] == {"monday.csv": 230, "tuesday.csv": 70}
+    assert summary["files"] == {"monday.csv": 230, "tuesday.parquet": 70}
     assert len(list((tmp_path / "parts").glob("monday-*.csv"))) == 3  # 5 batches of at most 50, 2 per part
     topics = TrainedTopics.load(models)
     router = Router.load(models, None, None, topics)
-    for stem in ("monday", "tuesday"):
-        predict_stream(topics, router.assess, read_batches(folder / f"{stem}.csv", "csv", "text", None, 50),
+    for stem, fmt in (("monday", "csv"), ("tuesday", "parquet")):
+        predict_stream(topics, router.assess, read_batches(folder / f"{stem}.{fmt}", fmt, "text", None, 50),
                        tmp_path / f"{stem}-local.csv", "csv", progress=False)
         assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
 

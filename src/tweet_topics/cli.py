@@ -7,7 +7,7 @@ from pathlib import Path
 from tweet_topics import paths
 from tweet_topics.errors import UserError
 
-INPUT_FORMATS = ("csv", "jsonl", "lines")
+INPUT_FORMATS = ("csv", "parquet", "jsonl", "lines")
 OUTPUT_FORMATS = ("csv", "jsonl")
 
 

@@ -1,6 +1,6 @@
 """predict's input: messages read in batches, with their ids and carried columns, from a CSV (ingest's reader: what
-ingest reads, predict reads, and what ingest quarantines predict leaves out), JSONL or lines, streaming so that a
-file of any size fits."""
+ingest reads, predict reads, and what ingest quarantines predict leaves out), Parquet, JSONL or lines, streaming so
+that a file of any size fits."""
 
 import json
 import sys
@@ -22,6 +22,7 @@ from tweet_topics.tweets.prepare import addressed_brand, sane_text
 ID_COLUMNS = ("tweet_id", "id")  # used as the message id when present, in this order
 CARRIED = ("brand", "created_at")  # columns or fields copied to the output when the input has them
 NAMED_ROWS = 5  # the rows a note on stderr names
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 @dataclass
@@ -37,6 +38,8 @@ def input_format(path: Path | None, requested: str | None) -> str:
     if path is None:
         return "lines"
     suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
     if suffix in DECOMPRESSORS and Path(path.stem).suffix.lower() == ".csv":
         return "csv"  # read as it streams, as ingest reads it
     return "csv" if suffix == ".csv" else "jsonl" if suffix in (".jsonl", ".ndjson") else "lines"
@@ -48,6 +51,11 @@ def read_batches(path: Path | None, fmt: str, text_column: str, id_column: str |
     name = str(path) if path is not None else "<stdin>"
     if path is not None and not path.is_file():
         raise UserError(f"{path}: file not found")
+    if fmt == "parquet":
+        if path is None:
+            raise UserError("Parquet cannot be read from stdin: give the file's path")
+        yield from _parquet_batches(path, text_column, id_column, batch_size)
+        return
     if fmt == "csv":
         yield from _csv_batches(path if path is not None else sys.stdin.buffer, name, text_column, id_column,
                                 batch_size)
@@ -68,23 +76,58 @@ def _csv_batches(source: Path | BinaryIO, name: str, text_column: str, id_column
     bad_lines = LeftOut("with the wrong number of fields")
     too_long = LeftOut(f"whose text is over {MAX_TEXT_CHARS} characters (rows swallowed by broken quoting?)")
     for chunk in read_csv_chunks(source, "the input of predict", batch_size, name):
-        frame, rows = chunk.frame, chunk.lines - 1  # numbered as ingest numbers them: the header's line is row 0
-        _require_columns(name, frame.columns, text_column, id_column)
+        # numbered as ingest numbers them: the header's line is row 0
         bad_lines.add([(line - 1, why) for line, why in chunk.skipped])
-        ids, texts = _ids(frame, id_column, rows), frame[text_column].tolist()
-        carried = {column: frame[column].tolist() for column in CARRIED if column in frame.columns}
-        keep = np.ones(len(frame), dtype=bool)
-        twcs = "inbound" in frame.columns
-        if twcs and "brand" not in carried:  # the brand the tweet addresses, as prepare finds it
-            no_reply = pd.Series("", index=frame.index, dtype=frame[text_column].dtype)
-            carried["brand"] = addressed_brand(sane_text(frame[text_column]), no_reply).tolist()
-        if twcs:  # the customers' tweets only, as in the pipeline
-            keep &= parse_inbound(frame["inbound"], Path(name), rows).to_numpy()
-        long = (frame[text_column].str.len() > MAX_TEXT_CHARS).to_numpy()
-        too_long.add([(row, "") for row in rows[keep & long].tolist()])
-        keep &= ~long
-        yield Batch(_kept(ids, keep), _kept(texts, keep), {key: _kept(values, keep) for key, values in carried.items()})
+        yield _frame_batch(chunk.frame, chunk.lines - 1, name, text_column, id_column, too_long)
     bad_lines.note(name)
+    too_long.note(name)
+
+
+def _frame_batch(frame: pd.DataFrame, rows: np.ndarray, name: str, text_column: str, id_column: str | None,
+                 too_long: "LeftOut") -> Batch:
+    """One batch of a table's rows (text columns; `rows`: their row numbers): a twcs file keeps its inbound rows
+    and gets the brand each text addresses; a text over MAX_TEXT_CHARS is left out."""
+    _require_columns(name, frame.columns, text_column, id_column)
+    ids, texts = _ids(frame, id_column, rows), frame[text_column].tolist()
+    carried = {column: frame[column].tolist() for column in CARRIED if column in frame.columns}
+    keep = np.ones(len(frame), dtype=bool)
+    twcs = "inbound" in frame.columns
+    if twcs and "brand" not in carried:  # the brand the tweet addresses, as prepare finds it
+        no_reply = pd.Series("", index=frame.index, dtype=frame[text_column].dtype)
+        carried["brand"] = addressed_brand(sane_text(frame[text_column]), no_reply).tolist()
+    if twcs:  # the customers' tweets only, as in the pipeline
+        keep &= parse_inbound(frame["inbound"], Path(name), rows).to_numpy()
+    long = (frame[text_column].str.len() > MAX_TEXT_CHARS).to_numpy()
+    too_long.add([(row, "") for row in rows[keep & long].tolist()])
+    keep &= ~long
+    return Batch(_kept(ids, keep), _kept(texts, keep), {key: _kept(values, keep) for key, values in carried.items()})
+
+
+def _parquet_batches(path: Path, text_column: str, id_column: str | None, batch_size: int) -> Iterator[Batch]:
+    """A Parquet file read `batch_size` rows at a time (pyarrow), only the columns predict uses, each as text (a
+    null as ""), then taken as a CSV's rows are; rows are numbered from 1."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    name = str(path)
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:
+        raise UserError(f"{name}: not a readable Parquet file ({str(error).splitlines()[0]}); give a Parquet file"
+                        " or another format with --input-format") from None
+    columns = parquet.schema_arrow.names
+    _require_columns(name, columns, text_column, id_column)
+    wanted = [text_column, id_column or next((c for c in ID_COLUMNS if c in columns), None), *CARRIED, "inbound"]
+    wanted = [column for column in dict.fromkeys(wanted) if column in columns]
+    too_long = LeftOut(f"whose text is over {MAX_TEXT_CHARS} characters")
+    first = 1
+    for batch in parquet.iter_batches(batch_size=batch_size, columns=wanted):
+        frame = pd.DataFrame({column: pc.fill_null(pc.cast(batch.column(column), pa.string()), "").to_pylist()
+                              for column in wanted}, dtype=object)
+        rows = np.arange(first, first + len(frame))
+        first += len(frame)
+        yield _frame_batch(frame, rows, name, text_column, id_column, too_long)
     too_long.note(name)
 
 

@@ -1,5 +1,5 @@
-"""`tweet-topics predict --engine ray`: a message file, or a folder of them (CSV, JSONL or lines), routed by a pool of
-Ray actors, each loading the router once.
+"""`tweet-topics predict --engine ray`: a message file, or a folder of them (CSV, Parquet, JSONL or lines), routed
+by a pool of Ray actors, each loading the router once.
 
 The driver streams each file in predict's batches (embed.CHUNK_SIZE messages), as the local command does, and
 hands PART_BATCHES of them at a time to a free actor, which routes them batch by batch into an output part; a few
@@ -20,7 +20,7 @@ from tweet_topics.routing.predict import predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
 from tweet_topics.scale.ray_cluster import connect, ray_settings, worker_slots
 
-MESSAGE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".txt", ".gz", ".xz", ".bz2")
+MESSAGE_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".txt", ".gz", ".xz", ".bz2")
 PART_BATCHES = 8  # predict's batches per actor call and output part: 16,384 messages
 PARTS_PER_ACTOR = 2  # parts in flight per actor: the next is ready when one finishes
 
