@@ -51,6 +51,20 @@ def server(tmp_path_factory):
     yield server
     server.script("stop")
 
+@pytest.fixture
+def store(server, monkeypatch):
+    """The S3 server's keys and endpoint in the environment, as a user sets them to read s3:// inputs."""
+    from tests.s3_server import forget_clients
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.keys["access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.keys["secret_access_key"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    forget_clients()
+    yield server
+    forget_clients()
+
+
 PREDICT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 PREDICT_TOPICS = 5
 

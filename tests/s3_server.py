@@ -11,6 +11,7 @@ from tests.conftest import REPO
 from tests.dvc_project import command_env, run
 
 S3_LOCAL = REPO / "scripts" / "s3_local.py"
+BUCKET = "tweet-topics"  # created by scripts/s3_local.py start
 
 
 def free_port_block() -> int:
@@ -48,3 +49,20 @@ class Server:
                 "AWS_SECRET_ACCESS_KEY": self.keys["secret_access_key"]}
         return command_env(**{**keys, **override})
 
+
+
+def forget_clients() -> None:
+    """fsspec keeps one S3 client per set of arguments, made with the environment of its time."""
+    from s3fs import S3FileSystem
+
+    S3FileSystem.clear_instance_cache()
+
+
+def upload(url: str, content: bytes) -> str:
+    import fsspec
+
+    filesystem, path = fsspec.core.url_to_fs(url)
+    with filesystem.open(path, "wb") as handle:
+        handle.write(content)
+    filesystem.invalidate_cache()
+    return url

@@ -163,6 +163,29 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
         assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
 
 
+def test_predict_on_ray_reads_a_folder_of_s3_objects(cluster, store, models, tweets, tmp_path):
+    """The driver lists and reads the objects under an s3:// prefix; each object's parts are its local rows."""
+    from tests.s3_server import BUCKET, upload
+    from tweet_topics.routing.messages import read_batches
+    from tweet_topics.routing.predict import predict_stream
+    from tweet_topics.routing.router import Router, TrainedTopics
+
+    tweets[["tweet_id", "text"]][:120].to_csv(tmp_path / "monday.csv", index=False)
+    tweets[["tweet_id", "text"]][120:150].to_parquet(tmp_path / "tuesday.parquet", index=False)
+    for name in ("monday.csv", "tuesday.parquet"):
+        upload(f"s3://{BUCKET}/inbox/{name}", (tmp_path / name).read_bytes())
+    job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
+    summary = ray_predict.predict_on_ray(job, f"s3://{BUCKET}/inbox/", tmp_path / "parts", batch_size=50,
+                                         part_batches=2)
+    assert summary["files"] == {"monday.csv": 120, "tuesday.parquet": 30}
+    topics = TrainedTopics.load(models)
+    router = Router.load(models, None, None, topics)
+    for stem, fmt in (("monday", "csv"), ("tuesday", "parquet")):
+        predict_stream(topics, router.assess, read_batches(tmp_path / f"{stem}.{fmt}", fmt, "text", None, 50),
+                       tmp_path / f"{stem}-local.csv", "csv", progress=False)
+        assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
+
+
 def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, models, tmp_path, capsys):
     from tweet_topics.cli import main
 

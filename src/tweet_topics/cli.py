@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tweet_topics import paths
 from tweet_topics.errors import UserError
+from tweet_topics.io.remote import message_source
 
 INPUT_FORMATS = ("csv", "parquet", "jsonl", "lines")
 OUTPUT_FORMATS = ("csv", "jsonl")
@@ -107,8 +108,10 @@ def parser() -> argparse.ArgumentParser:
         "predict", help="route new messages to the trained topics",
         description="Route messages to the trained topics with exactly the pipeline's steps (models/ from"
                     " `dvc repro` or `dvc pull`). A CSV with an 'inbound' column (twcs) keeps the inbound rows.")
-    predict.add_argument("input", type=Path, nargs="?", default=None,
-                         help="CSV, JSONL, or text with one message per line; '-' or nothing reads lines from stdin")
+    predict.add_argument("input", type=message_source, nargs="?", default=None,
+                         help="CSV, Parquet, JSONL, or text with one message per line, as a path or a URL"
+                              " (s3://bucket/key); with --engine ray also a folder; '-' or nothing reads lines"
+                              " from stdin")
     predict.add_argument("-o", "--output", type=Path, default=None,
                          help="CSV or JSONL (by extension) to write; stdout (CSV) by default")
     predict.add_argument("--text-column", default="text", help="the text column or JSON field (default: text)")

@@ -1,13 +1,14 @@
 """predict's input: messages read in batches, with their ids and carried columns, from a CSV (ingest's reader: what
 ingest reads, predict reads, and what ingest quarantines predict leaves out), Parquet, JSONL or lines, streaming so
-that a file of any size fits."""
+that a file of any size fits; from a file, stdin, or a URL (s3://, io/remote.py)."""
 
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, TextIO
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
 from tweet_topics.io.csv_input import DECOMPRESSORS, read_csv_chunks
+from tweet_topics.io.remote import is_url, open_remote, source_path
 from tweet_topics.tweets.ingest import MAX_TEXT_CHARS, parse_inbound
 from tweet_topics.tweets.prepare import addressed_brand, sane_text
 
@@ -32,29 +34,35 @@ class Batch:
     carried: dict[str, list[str]] = field(default_factory=dict)  # CARRIED name -> a value per message
 
 
-def input_format(path: Path | None, requested: str | None) -> str:
+def input_format(source: Path | str | None, requested: str | None) -> str:
     if requested:
         return requested
-    if path is None:
+    if source is None:
         return "lines"
+    path = source_path(source)
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         return "parquet"
-    if suffix in DECOMPRESSORS and Path(path.stem).suffix.lower() == ".csv":
+    if suffix in DECOMPRESSORS and PurePosixPath(path.stem).suffix.lower() == ".csv":
         return "csv"  # read as it streams, as ingest reads it
     return "csv" if suffix == ".csv" else "jsonl" if suffix in (".jsonl", ".ndjson") else "lines"
 
 
-def read_batches(path: Path | None, fmt: str, text_column: str, id_column: str | None,
+def read_batches(path: Path | str | None, fmt: str, text_column: str, id_column: str | None,
                  batch_size: int = CHUNK_SIZE) -> Iterator[Batch]:
-    """Messages in batches; `path` None is stdin. Ids: `id_column`, else tweet_id or id, else the row number."""
+    """Messages in batches; `path` None is stdin, a string with :// a URL. Ids: `id_column`, else tweet_id or id,
+    else the row number."""
+    if is_url(path):
+        with open_remote(path) as handle:
+            yield from _stream_batches(handle, path, fmt, text_column, id_column, batch_size)
+        return
     name = str(path) if path is not None else "<stdin>"
     if path is not None and not path.is_file():
         raise UserError(f"{path}: file not found")
     if fmt == "parquet":
         if path is None:
             raise UserError("Parquet cannot be read from stdin: give the file's path")
-        yield from _parquet_batches(path, text_column, id_column, batch_size)
+        yield from _parquet_batches(path, name, text_column, id_column, batch_size)
         return
     if fmt == "csv":
         yield from _csv_batches(path if path is not None else sys.stdin.buffer, name, text_column, id_column,
@@ -66,6 +74,19 @@ def read_batches(path: Path | None, fmt: str, text_column: str, id_column: str |
                   if path is not None else sys.stdin)
         reader = _jsonl_rows if fmt == "jsonl" else _line_rows
         yield from _batched(reader(handle, name, text_column, id_column), batch_size)
+
+
+def _stream_batches(handle: BinaryIO, name: str, fmt: str, text_column: str, id_column: str | None,
+                    batch_size: int) -> Iterator[Batch]:
+    """Messages in batches from an open binary stream called `name` (a URL's object), in any input format."""
+    if fmt == "parquet":
+        yield from _parquet_batches(handle, name, text_column, id_column, batch_size)
+    elif fmt == "csv":
+        yield from _csv_batches(handle, name, text_column, id_column, batch_size)
+    else:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        reader = _jsonl_rows if fmt == "jsonl" else _line_rows
+        yield from _batched(reader(text, name, text_column, id_column), batch_size)
 
 
 def _csv_batches(source: Path | BinaryIO, name: str, text_column: str, id_column: str | None,
@@ -103,16 +124,16 @@ def _frame_batch(frame: pd.DataFrame, rows: np.ndarray, name: str, text_column: 
     return Batch(_kept(ids, keep), _kept(texts, keep), {key: _kept(values, keep) for key, values in carried.items()})
 
 
-def _parquet_batches(path: Path, text_column: str, id_column: str | None, batch_size: int) -> Iterator[Batch]:
+def _parquet_batches(source: Path | BinaryIO, name: str, text_column: str, id_column: str | None,
+                     batch_size: int) -> Iterator[Batch]:
     """A Parquet file read `batch_size` rows at a time (pyarrow), only the columns predict uses, each as text (a
     null as ""), then taken as a CSV's rows are; rows are numbered from 1."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    name = str(path)
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(source)
     except (pa.ArrowException, OSError) as error:
         raise UserError(f"{name}: not a readable Parquet file ({str(error).splitlines()[0]}); give a Parquet file"
                         " or another format with --input-format") from None

@@ -6,7 +6,8 @@ hands PART_BATCHES of them at a time to a free actor, which routes them batch by
 parts are in flight at once, so a file of any size fits. A message's batch is the one it has in the local
 command, so the parts of a file, read in order, hold the local command's rows for that file, the same bytes.
 
-Outputs are written by path: on a cluster, the output folder and the models must be on a disk every node mounts.
+The driver alone reads the inputs, so a file or folder may be a URL (s3://bucket/prefix/, io/remote.py). Outputs are
+written by path: on a cluster, the output folder and the models must be on a disk every node mounts.
 """
 
 import itertools
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
+from tweet_topics.io.remote import is_url, remote_files, remote_kind, source_path
 from tweet_topics.routing.messages import Batch, input_format, read_batches
 from tweet_topics.routing.predict import predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
@@ -38,21 +40,29 @@ class RouteJob:
     model: str | None
 
 
-def input_files(source: Path) -> list[Path]:
-    """`source` itself, or the message files in the folder `source`, by name."""
-    if source.is_file():
+def input_files(source: Path | str) -> list[Path | str]:
+    """`source` itself, or the message files in the folder `source`, by name; a URL's (s3://) likewise."""
+    if is_url(source):
+        kind = remote_kind(source)
+        files = [source] if kind == "file" else remote_files(source, MESSAGE_SUFFIXES) if kind == "folder" else None
+    elif source.is_file():
         return [source]
-    if not source.is_dir():
+    elif source.is_dir():
+        files = sorted(path for path in source.iterdir()
+                       if path.is_file() and path.suffix.lower() in MESSAGE_SUFFIXES)
+    else:
+        files = None
+    if files is None:
         raise UserError(f"{source}: no such file or folder; give a message file or a folder of them")
-    files = sorted(path for path in source.iterdir() if path.is_file() and path.suffix.lower() in MESSAGE_SUFFIXES)
     if not files:
         raise UserError(f"{source}: no message files ({', '.join(MESSAGE_SUFFIXES)}) in the folder")
     return files
 
 
-def part_name(source: Path, part: int, fmt: str) -> str:
-    stem = source.name
-    for suffix in reversed(source.suffixes):
+def part_name(source: Path | str, part: int, fmt: str) -> str:
+    path = source_path(source)
+    stem = path.name
+    for suffix in reversed(path.suffixes):
         stem = stem.removesuffix(suffix)
     return f"{stem}-{part:05d}.{fmt}"
 
@@ -72,7 +82,7 @@ class RouteParts:
         return name, summary["n_messages"]
 
 
-def predict_on_ray(job: RouteJob, source: Path, output: Path, batch_size: int = CHUNK_SIZE,
+def predict_on_ray(job: RouteJob, source: Path | str, output: Path, batch_size: int = CHUNK_SIZE,
                    part_batches: int = PART_BATCHES) -> dict:
     """Route every message file of `source` into parts in the folder `output`; the messages per file."""
     if output.exists() and not output.is_dir():
@@ -100,7 +110,8 @@ def predict_on_ray(job: RouteJob, source: Path, output: Path, batch_size: int = 
                 per_file[name] = per_file.get(name, 0) + count
                 in_flight -= 1
             pool.submit(lambda actor, work: actor.route.remote(*work),
-                        (path.name, part, str((output / part_name(path, index, job.output_fmt)).resolve())))
+                        (source_path(path).name, part,
+                         str((output / part_name(path, index, job.output_fmt)).resolve())))
             in_flight += 1
     while pool.has_next():
         name, count = pool.get_next_unordered()

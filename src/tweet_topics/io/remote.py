@@ -1,0 +1,89 @@
+"""Message files named by URL (`s3://bucket/key`, or another scheme fsspec knows), read through fsspec; s3fs comes
+with dvc-s3. The store's credentials and endpoint come from the environment, as for the DVC remote:
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for a server other than AWS.
+Whatever the store answers (no credentials, denied, no such object, no answer) is one line naming the URL."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from tweet_topics.errors import UserError
+
+CREDENTIALS_HINT = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for a"
+                    " store other than AWS")
+
+
+def is_url(source: object) -> bool:
+    return isinstance(source, str) and "://" in source
+
+
+def message_source(value: str) -> Path | str:
+    """A command line's input: a URL stays a string, anything else is a path."""
+    return value if is_url(value) else Path(value)
+
+
+def source_path(source: Path | str) -> PurePosixPath | Path:
+    """What a source's name and suffixes are read from: the path, or the URL's key."""
+    return PurePosixPath(source.split("://", 1)[1]) if is_url(source) else source
+
+
+@contextmanager
+def store_errors(url: str) -> Iterator[None]:
+    """The store's errors as one line: a missing object, a refusal, missing credentials, an endpoint that does not
+    answer."""
+    try:
+        yield
+    except UserError:
+        raise
+    except FileNotFoundError:
+        raise UserError(f"{url}: not found in the store; check the bucket and key") from None
+    except PermissionError as error:
+        raise UserError(f"{url}: the store refused access ({_first_line(error)}): {CREDENTIALS_HINT}") from None
+    except Exception as error:  # noqa: BLE001 - botocore's and fsspec's many kinds all mean the same to the user
+        raise UserError(f"{url}: the store could not be read ({type(error).__name__}: {_first_line(error)}):"
+                        f" {CREDENTIALS_HINT}") from None
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [""])[0][:200]
+
+
+def _filesystem(url: str):
+    import fsspec
+
+    with store_errors(url):
+        return fsspec.core.url_to_fs(url)
+
+
+def remote_kind(url: str) -> str | None:
+    """"file", "folder" or None (nothing there)."""
+    filesystem, path = _filesystem(url)
+    with store_errors(url):
+        if filesystem.isfile(path):
+            return "file"
+        return "folder" if filesystem.isdir(path) else None
+
+
+def remote_files(url: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The URLs of the objects directly under the folder `url` whose names end in one of `suffixes`, by name."""
+    filesystem, path = _filesystem(url)
+    scheme = url.split("://", 1)[0]
+    with store_errors(url):
+        names = filesystem.ls(path, detail=False)
+    return sorted(f"{scheme}://{name}" for name in names if PurePosixPath(name).suffix.lower() in suffixes)
+
+
+@contextmanager
+def open_remote(url: str) -> Iterator[BinaryIO]:
+    """The object at `url` as a binary stream, decompressed when its name ends in .xz, .gz or .bz2."""
+    import fsspec
+
+    if remote_kind(url) != "file":
+        raise UserError(f"{url}: no such file in the store; check the bucket and key")
+    with store_errors(url):
+        handle = fsspec.open(url, "rb", compression="infer").open()
+    try:
+        yield handle
+    finally:
+        handle.close()
