@@ -36,15 +36,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "stages"))
 
-from ray_common import embed_locally, gathered, inbound, timed  # noqa: E402
-from reduce_scale import FULL_SCALE_TRANSFORMED, REFERENCE_SIZE, perturbed_copies  # noqa: E402
+from ray_common import embed_locally, gathered, inbound, reducer_on_copies, timed  # noqa: E402
+from reduce_scale import FULL_SCALE_TRANSFORMED, perturbed_copies  # noqa: E402
 
 from tweet_topics.encoding.embedding_cache import text_keys  # noqa: E402
 from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
-from tweet_topics.params import load_section, load_sections  # noqa: E402
+from tweet_topics.params import load_section  # noqa: E402
 from tweet_topics.reduction.reduce import (  # noqa: E402
-    REDUCE_SECTIONS,
-    fit_reducer,
     place_on_all_cores,
     reduce_embeddings,
 )
@@ -83,9 +81,7 @@ def main() -> None:
     local_cache, local_embed_s = timed(embed_locally, spec, texts, work / "cache-local")
     local_vectors = gathered(local_cache, texts)
 
-    params = load_sections(*REDUCE_SECTIONS)
-    reference = perturbed_copies(local_vectors, REFERENCE_SIZE, seed=0)
-    (reducer, _), fit_s = timed(fit_reducer, reference, {**params, "reduce": {"method": "smoothed-pca"}})
+    reducer, fit_s = reducer_on_copies(local_vectors)
     points = perturbed_copies(local_vectors, args.placed, seed=1)
     one_batch_at_a_time, serial_s = timed(reduce_embeddings, reducer, points)
     local_placed, local_place_s = timed(place_on_all_cores, reducer, points)

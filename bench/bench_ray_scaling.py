@@ -36,13 +36,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "stages"))
 
-from ray_common import embed_locally, gathered, inbound, timed  # noqa: E402
-from reduce_scale import FULL_SCALE_TRANSFORMED, REFERENCE_SIZE, perturbed_copies  # noqa: E402
+from ray_common import embed_locally, gathered, inbound, reducer_on_copies, timed  # noqa: E402
+from reduce_scale import FULL_SCALE_TRANSFORMED, perturbed_copies  # noqa: E402
 
 from tweet_topics.encoding.embedding_cache import text_keys  # noqa: E402
 from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
-from tweet_topics.params import load_section, load_sections  # noqa: E402
-from tweet_topics.reduction.reduce import REDUCE_BATCH, REDUCE_SECTIONS, fit_reducer, place_on_all_cores  # noqa: E402
+from tweet_topics.params import load_section  # noqa: E402
+from tweet_topics.reduction.reduce import REDUCE_BATCH, place_on_all_cores  # noqa: E402
 from tweet_topics.scale.ray_cluster import LocalCluster  # noqa: E402
 from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
 from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
@@ -106,9 +106,7 @@ def main() -> None:
     if cpu_texts:
         cpu_cache, cpu_seconds = timed(embed_locally, cpu_spec, cpu_texts, work / "cache-cpu-local")
         cpu_vectors = gathered(cpu_cache, cpu_texts)
-    params = load_sections(*REDUCE_SECTIONS)
-    reference = perturbed_copies(vectors, REFERENCE_SIZE, seed=0)
-    (reducer, _), fit_seconds = timed(fit_reducer, reference, {**params, "reduce": {"method": "smoothed-pca"}})
+    reducer, fit_seconds = reducer_on_copies(vectors)
     points = perturbed_copies(vectors, args.placed, seed=1)
     local_placed, place_seconds = timed(place_on_all_cores, reducer, points)
     record("local_cpu", {"featurize_seconds": cpu_seconds if cpu_texts else None, "reduce_fit_seconds": fit_seconds,
