@@ -1,9 +1,9 @@
 """score (optional, score/dvc.yaml): route the new messages named by score.input with the trained models into
-data/07_scored/, exactly as `tweet-topics predict` does, with topic shares and confidence in metrics/score.json."""
-
-from pathlib import Path
+data/07_scored/, exactly as `tweet-topics predict` does, with topic shares and confidence in metrics/score.json;
+with score.engine ray, in parts on a Ray cluster, joined into the same bytes."""
 
 from tweet_topics.io.atomic import write_json
+from tweet_topics.io.remote import message_source
 from tweet_topics.params import load_section
 from tweet_topics.paths import MODELS, SCORE_SUMMARY, SCORED
 from tweet_topics.routing.predict import predict_file
@@ -12,7 +12,13 @@ from tweet_topics.stage import run_stage
 
 def main() -> None:
     params = load_section("score")
-    summary = predict_file(MODELS, Path(params["input"]), SCORED, params["text_column"])
+    if params["engine"] == "ray":
+        from tweet_topics.scale.ray_predict import RouteJob, score_on_ray
+
+        job = RouteJob(str(MODELS.resolve()), params["text_column"], None, None, "csv", None, None)
+        summary = score_on_ray(job, message_source(params["input"]), SCORED)
+    else:
+        summary = predict_file(MODELS, message_source(params["input"]), SCORED, params["text_column"])
     write_json(SCORE_SUMMARY, summary)
 
 

@@ -2,6 +2,7 @@
 bytes: featurize's outputs, the embedding cache's reuse, and reduce's placement."""
 
 import filecmp
+import json
 import os
 import subprocess
 import sys
@@ -184,6 +185,45 @@ def test_predict_on_ray_reads_a_folder_of_s3_objects(cluster, store, models, twe
         predict_stream(topics, router.assess, read_batches(tmp_path / f"{stem}.{fmt}", fmt, "text", None, 50),
                        tmp_path / f"{stem}-local.csv", "csv", progress=False)
         assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
+
+
+def run_score(project: Path, engine: str, address: str) -> None:
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["score"].update(engine=engine, input="inbox/new.csv")
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_ADDRESS": address}
+    result = subprocess.run([sys.executable, str(REPO / "stages" / "score.py")], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_score_stage_on_ray_writes_the_local_stages_file_and_summary(cluster, models, tweets, tmp_path):
+    """score.engine ray: the stage's predictions and metrics/score.json are the local stage's, byte for byte, and
+    no parts are left behind; a file in several parts is joined in order, its tallies into predict's summary."""
+    from tweet_topics.routing.messages import read_batches
+    from tweet_topics.routing.predict import predict_stream
+    from tweet_topics.routing.router import Router, TrainedTopics
+
+    for engine in ("local", "ray"):
+        project = tmp_path / engine
+        (project / "inbox").mkdir(parents=True)
+        tweets[["tweet_id", "text"]][:300].to_csv(project / "inbox" / "new.csv", index=False)
+        (project / "models").symlink_to(models, target_is_directory=True)
+        run_score(project, engine, cluster.address)
+    scored = Path("data") / "07_scored" / "predictions.csv"
+    assert filecmp.cmp(tmp_path / "local" / scored, tmp_path / "ray" / scored, shallow=False)
+    summaries = [(tmp_path / engine / "metrics" / "score.json").read_text() for engine in ("local", "ray")]
+    assert summaries[0] == summaries[1] and json.loads(summaries[0])["n_messages"] == 300
+    assert sorted(path.name for path in (tmp_path / "ray" / "data" / "07_scored").iterdir()) == ["predictions.csv"]
+
+    job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
+    source = tmp_path / "local" / "inbox" / "new.csv"
+    summary = ray_predict.score_on_ray(job, source, tmp_path / "joined.csv", batch_size=50, part_batches=2)
+    topics = TrainedTopics.load(models)
+    router = Router.load(models, None, None, topics)
+    local = predict_stream(topics, router.assess, read_batches(source, "csv", "text", None, 50),
+                           tmp_path / "local.csv", "csv", progress=False)
+    assert filecmp.cmp(tmp_path / "joined.csv", tmp_path / "local.csv", shallow=False) and summary == local
 
 
 def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, models, tmp_path, capsys):

@@ -26,7 +26,7 @@ _fraction_map: Check = (
 )
 
 # where a stage runs, not what it writes (the engines give the same bytes): DVC does not rerun a stage for them
-UNTRACKED_KEYS = ("featurize.engine", "reduce.engine")
+UNTRACKED_KEYS = ("featurize.engine", "reduce.engine", "score.engine")
 
 SCHEMA: dict[str, dict[str, Check]] = {
     "ingest": {
@@ -105,6 +105,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "score": {
         "input": _text,
         "text_column": _text,
+        "engine": _engine,
     },
     "handoff": {
         "flag_rate": ((int, float), lambda v: 0 < v < 1, "a share in (0, 1)"),

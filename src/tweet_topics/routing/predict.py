@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -123,18 +124,54 @@ def predict_file(models_dir: Path, source: Path | None, output: Path | None, tex
                           output_format(output, output_fmt), progress, over_time, period)
 
 
+@dataclass
+class RoutingTally:
+    """What predict's summary is made of, batch by batch: how many messages each topic got, how many were flagged,
+    each message's top probability. The tallies of a file's parts, merged in order, are the whole file's."""
+
+    counts: np.ndarray
+    flagged: int = 0
+    confidence: list[np.ndarray] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, topics: TrainedTopics) -> "RoutingTally":
+        return cls(np.zeros(len(topics.labels), dtype=np.int64))
+
+    def add(self, routing: Routing) -> np.ndarray:
+        """Counts a batch's routing in; its messages' top topics."""
+        top_topic = routing.probabilities.argmax(axis=1)
+        self.counts += np.bincount(top_topic, minlength=len(self.counts))
+        self.flagged += 0 if routing.needs_human is None else int(routing.needs_human.sum())
+        self.confidence.append(routing.probabilities.max(axis=1))
+        return top_topic
+
+    def merge(self, other: "RoutingTally") -> None:
+        self.counts += other.counts
+        self.flagged += other.flagged
+        self.confidence += other.confidence
+
+    def summary(self, topics: TrainedTopics) -> dict:
+        top = np.concatenate(self.confidence) if self.confidence else np.empty(0)
+        total = max(int(self.counts.sum()), 1)
+        return {"n_messages": int(self.counts.sum()),
+                "topic_share": {label: round(int(n) / total, 6)
+                                for label, n in zip(topics.labels, self.counts, strict=True)},
+                "mean_probability": round(float(top.mean()), 6) if len(top) else None,
+                # routing signals to watch (docs): a falling mean or a rising share of unsure messages means drift
+                "share_below_0.5": round(float((top < 0.5).mean()), 6) if len(top) else None,
+                **({"share_needs_human": round(self.flagged / total, 6)} if topics.handoff is not None else {})}
+
+
 def predict_stream(topics: TrainedTopics, assess: Callable[[list], Routing] | None, batches: Iterable[Batch],
                    output: Path | None, fmt: str, progress: bool = True, over_time: Path | None = None,
-                   period: str = "W") -> dict:
+                   period: str = "W", tally: RoutingTally | None = None) -> dict:
     """Route every batch with `assess` (a Router's; None when there are no batches) to the `topics`, and write the
     predictions to `output` (atomically) or stdout, and the topics over time to `over_time` when given; returns a
-    summary."""
+    summary, counted into `tally` when given."""
     from tqdm import tqdm
 
-    counts = np.zeros(len(topics.labels), dtype=np.int64)
-    flagged = 0
+    tally = tally if tally is not None else RoutingTally.empty(topics)
     per_period = period_counts(pd.Series([], dtype=object), np.array([]), period)
-    confidence = []
     with ExitStack() as stack:
         if output is None:
             handle = sys.stdout
@@ -148,32 +185,21 @@ def predict_stream(topics: TrainedTopics, assess: Callable[[list], Routing] | No
                 continue
             writer = writer or PredictionWriter(handle, fmt, batch.carried, topics.handoff is not None)
             routing = assess(batch.texts)
-            probabilities = routing.probabilities
             writer.write(prediction_records(batch.ids, routing, topics.labels, topics.topic_ids, batch.carried))
-            flagged += 0 if routing.needs_human is None else int(routing.needs_human.sum())
-            top_topic = probabilities.argmax(axis=1)
-            counts += np.bincount(top_topic, minlength=len(counts))
+            top_topic = tally.add(routing)
             if over_time is not None and "created_at" in batch.carried:
                 per_period = per_period.add(period_counts(parse_times(batch.carried["created_at"]),
                                                           np.asarray(topics.labels)[top_topic], period),
                                             fill_value=0)
-            confidence.append(probabilities.max(axis=1))
             bar.update(len(batch.ids))
         writer = writer or PredictionWriter(handle, fmt, handoff=topics.handoff is not None)  # the header alone
         handle.flush()
         if output is not None:
             handle.close()
-    top = np.concatenate(confidence) if confidence else np.empty(0)
-    total = max(int(counts.sum()), 1)
-    trends = None
+    summary = tally.summary(topics)
     if over_time is not None:
         table = period_shares(per_period)
         with atomic_file(over_time) as tmp:
             table.to_csv(tmp, index=False)
-        trends = trending(table)
-    return {"n_messages": int(counts.sum()), **({"trending": trends} if trends is not None else {}),
-            "topic_share": {label: round(int(n) / total, 6) for label, n in zip(topics.labels, counts, strict=True)},
-            "mean_probability": round(float(top.mean()), 6) if len(top) else None,
-            # routing signals to watch (docs): a falling mean or a rising share of unsure messages means drift
-            "share_below_0.5": round(float((top < 0.5).mean()), 6) if len(top) else None,
-            **({"share_needs_human": round(flagged / total, 6)} if topics.handoff is not None else {})}
+        summary = {"n_messages": summary["n_messages"], "trending": trending(table), **summary}
+    return summary

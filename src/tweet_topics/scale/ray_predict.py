@@ -11,14 +11,16 @@ written by path: on a cluster, the output folder and the models must be on a dis
 """
 
 import itertools
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
+from tweet_topics.io.atomic import atomic_file
 from tweet_topics.io.remote import is_url, remote_files, remote_kind, source_path
 from tweet_topics.routing.messages import Batch, input_format, read_batches
-from tweet_topics.routing.predict import predict_stream
+from tweet_topics.routing.predict import RoutingTally, predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
 from tweet_topics.scale.ray_cluster import connect, ray_settings, worker_slots
 
@@ -75,16 +77,18 @@ class RouteParts:
         self.topics = TrainedTopics.load(Path(job.models))
         self.router = Router.load(Path(job.models), job.device, job.model, self.topics)
 
-    def route(self, name: str, batches: list[Batch], output: str) -> tuple[str, int]:
-        """(`name`, the messages routed): `batches` written to `output` as predict writes them."""
-        summary = predict_stream(self.topics, self.router.assess, batches, Path(output), self.job.output_fmt,
-                                 progress=False)
-        return name, summary["n_messages"]
+    def route(self, order: tuple[int, int], batches: list[Batch], output: str) -> tuple[tuple[int, int], RoutingTally]:
+        """(`order`, the part's tally): `batches` written to `output` as predict writes them."""
+        tally = RoutingTally.empty(self.topics)
+        predict_stream(self.topics, self.router.assess, batches, Path(output), self.job.output_fmt, progress=False,
+                       tally=tally)
+        return order, tally
 
 
 def predict_on_ray(job: RouteJob, source: Path | str, output: Path, batch_size: int = CHUNK_SIZE,
                    part_batches: int = PART_BATCHES) -> dict:
-    """Route every message file of `source` into parts in the folder `output`; the messages per file."""
+    """Route every message file of `source` into parts in the folder `output`; the messages per file, and each
+    part's tally (`RoutingTally`) in the order of the files and their parts."""
     if output.exists() and not output.is_dir():
         raise UserError(f"{output} is a file: with --engine ray, -o names a folder for the output parts")
     files = input_files(source)
@@ -98,23 +102,49 @@ def predict_on_ray(job: RouteJob, source: Path | str, output: Path, batch_size: 
     cpus = ray_settings()["cpus_per_worker"]
     actors = worker_slots(ray, cpus)
     pool = ActorPool([ray.remote(num_cpus=cpus)(RouteParts).remote(job) for _ in range(actors)])
-    in_flight, per_file = 0, {}
-    for path in files:
+    in_flight, tallies, names = 0, {}, [source_path(path).name for path in files]
+    for number, path in enumerate(files):
         batches = read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size)
         for index in itertools.count():
             part = list(itertools.islice(batches, part_batches))
             if not part and index > 0:
                 break
             if in_flight == PARTS_PER_ACTOR * actors:
-                name, count = pool.get_next_unordered()
-                per_file[name] = per_file.get(name, 0) + count
+                order, tally = pool.get_next_unordered()
+                tallies[order] = tally
                 in_flight -= 1
             pool.submit(lambda actor, work: actor.route.remote(*work),
-                        (source_path(path).name, part,
-                         str((output / part_name(path, index, job.output_fmt)).resolve())))
+                        ((number, index), part, str((output / part_name(path, index, job.output_fmt)).resolve())))
             in_flight += 1
     while pool.has_next():
-        name, count = pool.get_next_unordered()
-        per_file[name] = per_file.get(name, 0) + count
-    return {"n_messages": sum(per_file.values()), "files": per_file, "output": str(output)}
+        order, tally = pool.get_next_unordered()
+        tallies[order] = tally
+    per_file = dict.fromkeys(names, 0)
+    for (number, _), tally in tallies.items():
+        per_file[names[number]] += int(tally.counts.sum())
+    return {"n_messages": sum(per_file.values()), "files": per_file, "output": str(output),
+            "parts": [tallies[order] for order in sorted(tallies)]}
+
+
+def score_on_ray(job: RouteJob, source: Path | str, output: Path, batch_size: int = CHUNK_SIZE,
+                 part_batches: int = PART_BATCHES) -> dict:
+    """The score stage on Ray: `source` routed in parts on the cluster, the parts joined in order into `output`
+    (atomically; the bytes the local command writes) and their tallies into predict's summary."""
+    topics = TrainedTopics.load(Path(job.models))
+    parts_folder = output.parent / f".{output.name}.parts"
+    shutil.rmtree(parts_folder, ignore_errors=True)
+    try:
+        routed = predict_on_ray(job, source, parts_folder, batch_size, part_batches)
+        with atomic_file(output) as tmp, open(tmp, "wb") as joined:
+            for index, part in enumerate(sorted(parts_folder.iterdir())):
+                with open(part, "rb") as handle:
+                    if index > 0 and job.output_fmt == "csv":
+                        handle.readline()  # each part has predict's header; the joined file has it once
+                    shutil.copyfileobj(handle, joined)
+    finally:
+        shutil.rmtree(parts_folder, ignore_errors=True)
+    tally = RoutingTally.empty(topics)
+    for part in routed["parts"]:
+        tally.merge(part)
+    return tally.summary(topics)
 
