@@ -202,7 +202,7 @@ def test_optional_score_stage_routes_a_new_file(project, first_repro):
     (project / "data" / "new").mkdir(parents=True, exist_ok=True)
     new.to_json(project / "data" / "new" / "messages.jsonl", orient="records", lines=True)
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["score"] = {"input": "data/new/messages.jsonl", "text_column": "message"}
+    params["score"].update(input="data/new/messages.jsonl", text_column="message")
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     try:
         assert stages_run(dvc("repro", "score/dvc.yaml", cwd=project)) == ["score"]
