@@ -131,11 +131,23 @@ def joined_parts(folder: Path, stem: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models, tweets, tmp_path, capsys):
-    from tweet_topics.cli import main
-    from tweet_topics.routing.messages import read_batches
+def assert_parts_are_the_local_rows(models: Path, sources: list[Path], parts: Path) -> None:
+    """Each source's parts in `parts`, read in order, are the rows predict_stream writes for it in batches of 50."""
+    from tweet_topics.routing.messages import input_format, read_batches
     from tweet_topics.routing.predict import predict_stream
     from tweet_topics.routing.router import Router, TrainedTopics
+
+    topics = TrainedTopics.load(models)
+    router = Router.load(models, None, None, topics)
+    for source in sources:
+        local = parts.parent / f"{source.stem}-local.csv"
+        predict_stream(topics, router.assess, read_batches(source, input_format(source, None), "text", None, 50),
+                       local, "csv", progress=False)
+        assert joined_parts(parts, source.stem) == local.read_text().splitlines(), source.name
+
+
+def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models, tweets, tmp_path, capsys):
+    from tweet_topics.cli import main
 
     tweets[["tweet_id", "text"]][:300].to_csv(tmp_path / "messages.csv", index=False)
     main(["predict", str(tmp_path / "messages.csv"), "--engine", "ray", "-o", str(tmp_path / "routed"),
@@ -155,20 +167,12 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
     summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50, part_batches=2)
     assert summary["files"] == {"monday.csv": 230, "tuesday.parquet": 70}
     assert len(list((tmp_path / "parts").glob("monday-*.csv"))) == 3  # 5 batches of at most 50, 2 per part
-    topics = TrainedTopics.load(models)
-    router = Router.load(models, None, None, topics)
-    for stem, fmt in (("monday", "csv"), ("tuesday", "parquet")):
-        predict_stream(topics, router.assess, read_batches(folder / f"{stem}.{fmt}", fmt, "text", None, 50),
-                       tmp_path / f"{stem}-local.csv", "csv", progress=False)
-        assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
+    assert_parts_are_the_local_rows(models, [folder / "monday.csv", folder / "tuesday.parquet"], tmp_path / "parts")
 
 
 def test_predict_on_ray_reads_a_folder_of_s3_objects(cluster, store, models, tweets, tmp_path):
     """The driver lists and reads the objects under an s3:// prefix; each object's parts are its local rows."""
     from tests.s3_server import BUCKET, upload
-    from tweet_topics.routing.messages import read_batches
-    from tweet_topics.routing.predict import predict_stream
-    from tweet_topics.routing.router import Router, TrainedTopics
 
     tweets[["tweet_id", "text"]][:120].to_csv(tmp_path / "monday.csv", index=False)
     tweets[["tweet_id", "text"]][120:150].to_parquet(tmp_path / "tuesday.parquet", index=False)
@@ -178,12 +182,8 @@ def test_predict_on_ray_reads_a_folder_of_s3_objects(cluster, store, models, twe
     summary = ray_predict.predict_on_ray(job, f"s3://{BUCKET}/inbox/", tmp_path / "parts", batch_size=50,
                                          part_batches=2)
     assert summary["files"] == {"monday.csv": 120, "tuesday.parquet": 30}
-    topics = TrainedTopics.load(models)
-    router = Router.load(models, None, None, topics)
-    for stem, fmt in (("monday", "csv"), ("tuesday", "parquet")):
-        predict_stream(topics, router.assess, read_batches(tmp_path / f"{stem}.{fmt}", fmt, "text", None, 50),
-                       tmp_path / f"{stem}-local.csv", "csv", progress=False)
-        assert joined_parts(tmp_path / "parts", stem) == (tmp_path / f"{stem}-local.csv").read_text().splitlines()
+    assert_parts_are_the_local_rows(models, [tmp_path / "monday.csv", tmp_path / "tuesday.parquet"],
+                                    tmp_path / "parts")
 
 
 def run_score(project: Path, engine: str, address: str) -> None:
