@@ -4,12 +4,12 @@ encoder.json: which model (name, weight fingerprint) made them.
 Texts embedded by an earlier run with the same recipe come from the embedding cache, so appending tweets embeds
 only the new ones. The cache is not a DVC output: a cached vector is bit-identical to embedding its text again, so
 it can change how long featurize takes but never what it writes, and a clone without it (after `dvc pull`) is
-up to date. It lives in data/embedding_cache, or where TWEET_TOPICS_EMBEDDING_CACHE points (a shared disk).
+up to date. It lives in data/embedding_cache, or where TWEET_TOPICS_EMBEDDING_CACHE points: a shared disk, or an
+object store (s3://bucket/prefix) that every machine shares, with this machine's copy in data/embedding_cache.
 
 featurize.engine: ray embeds the new texts on a Ray cluster instead (scale/ray_embed.py), into the same cache."""
 
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -18,11 +18,12 @@ from tweet_topics.encoding.embedding_cache import EmbeddingCache, text_keys
 from tweet_topics.encoding.encoder import EncoderSpec
 from tweet_topics.io.atomic import atomic_dir, write_json
 from tweet_topics.io.datasets import read_frames, save_array_blocks
+from tweet_topics.io.remote import path_or_url
 from tweet_topics.params import load_section
 from tweet_topics.paths import EMBEDDING_CACHE, EMBEDDINGS, ENCODER, PREPROCESSED
 from tweet_topics.stage import run_stage
 
-CACHE_DIR = Path(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", EMBEDDING_CACHE))
+CACHE_ROOT = path_or_url(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", str(EMBEDDING_CACHE)))
 SHARD_TEXTS = 131072  # new texts per cache shard: a killed long run keeps the shards it finished
 
 
@@ -51,10 +52,10 @@ def main() -> None:
     if params["engine"] == "ray":
         from tweet_topics.scale.ray_embed import embed_on_ray
 
-        cache, description, _ = embed_on_ray(spec, CACHE_DIR, all_texts, all_keys)
+        cache, description, _ = embed_on_ray(spec, CACHE_ROOT, all_texts, all_keys, local_root=EMBEDDING_CACHE)
     else:
         encoder = Encoder.load(spec)
-        cache = EmbeddingCache.open(CACHE_DIR, encoder.recipe())
+        cache = EmbeddingCache.open(CACHE_ROOT, encoder.recipe(), EMBEDDING_CACHE)
         embed_new_texts(encoder, cache, all_texts, all_keys)
         description = encoder.description()
     with atomic_dir(EMBEDDINGS) as tmp:

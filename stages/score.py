@@ -3,7 +3,7 @@ data/07_scored/, exactly as `tweet-topics predict` does, with topic shares and c
 with score.engine ray, in parts on a Ray cluster, joined into the same bytes."""
 
 from tweet_topics.io.atomic import write_json
-from tweet_topics.io.remote import message_source
+from tweet_topics.io.remote import path_or_url
 from tweet_topics.params import load_section
 from tweet_topics.paths import MODELS, SCORE_SUMMARY, SCORED
 from tweet_topics.routing.predict import predict_file
@@ -16,9 +16,9 @@ def main() -> None:
         from tweet_topics.scale.ray_predict import RouteJob, score_on_ray
 
         job = RouteJob(str(MODELS.resolve()), params["text_column"], None, None, "csv", None, None)
-        summary = score_on_ray(job, message_source(params["input"]), SCORED)
+        summary = score_on_ray(job, path_or_url(params["input"]), SCORED)
     else:
-        summary = predict_file(MODELS, message_source(params["input"]), SCORED, params["text_column"])
+        summary = predict_file(MODELS, path_or_url(params["input"]), SCORED, params["text_column"])
     write_json(SCORE_SUMMARY, summary)
 
 

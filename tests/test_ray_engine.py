@@ -42,7 +42,7 @@ def featurize_project(root: Path, texts: dict[str, list[str]], engine: str) -> P
     return root
 
 
-def run_featurize(project: Path, cache: Path, address: str) -> str:
+def run_featurize(project: Path, cache: Path | str, address: str) -> str:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_ADDRESS": address,
            "TWEET_TOPICS_EMBEDDING_CACHE": str(cache)}
     result = subprocess.run([sys.executable, str(REPO / "stages" / "featurize.py")], cwd=project, env=env,
@@ -79,6 +79,25 @@ def test_featurize_on_ray_writes_the_local_engines_bytes_and_fills_the_cache(clu
     assert "0 to embed on Ray" in run_featurize(on_ray_again, tmp_path / "ray-cache", cluster.address)
     assert filecmp.cmp(local_again / "data" / "04_embeddings" / "evaluation.npy",
                        on_ray_again / "data" / "04_embeddings" / "evaluation.npy", shallow=False)
+
+
+@pytest.mark.slow
+def test_featurize_on_ray_with_the_cache_in_a_store_embeds_on_the_workers_and_shares_their_shards(
+        cluster, store, tweet_texts, tmp_path):
+    """The actors upload their shards to the store (the cluster's processes have none of its keys: the driver's go
+    with the actors); the driver's copy and another machine's are filled from there."""
+    from tests.s3_server import BUCKET
+
+    texts = {split: split_texts[:40] for split, split_texts in tweet_texts.items()}
+    root = f"s3://{BUCKET}/ray-cache"
+    on_ray = featurize_project(tmp_path / "ray", texts, "ray")
+    assert f"{len(SPLITS) * 40:,} to embed on Ray" in run_featurize(on_ray, root, cluster.address)
+    assert len(list((on_ray / "data" / "embedding_cache").glob("*/shard-*/keys.npy"))) >= 1
+    local = featurize_project(tmp_path / "local", texts, "local")  # another machine: an empty local copy
+    assert "0 to embed, the rest from the cache" in run_featurize(local, root, cluster.address)
+    match, mismatch, errors = filecmp.cmpfiles(local / "data" / "04_embeddings", on_ray / "data" / "04_embeddings",
+                                               [f"{split}.npy" for split in SPLITS], shallow=False)
+    assert mismatch == [] and errors == []
 
 
 @pytest.mark.parametrize("method", ["smoothed-pca", "pca"])

@@ -9,7 +9,7 @@ import pytest
 from tests.s3_server import BUCKET, forget_clients, upload
 from tweet_topics.cli import main
 from tweet_topics.errors import UserError
-from tweet_topics.io.remote import message_source, remote_files, source_path
+from tweet_topics.io.remote import path_or_url, remote_files, source_path
 from tweet_topics.routing.messages import input_format, read_batches
 from tweet_topics.scale.ray_predict import MESSAGE_SUFFIXES, input_files, part_name
 
@@ -29,7 +29,7 @@ def test_objects_in_each_format_read_as_their_local_files(store, tweets, tmp_pat
                           ("in.parquet", (tmp_path / "in.parquet").read_bytes()),
                           ("in.jsonl", (tmp_path / "in.jsonl").read_bytes())):
         url = upload(f"s3://{BUCKET}/inputs/{name}", content)
-        assert message_source(url) == url and source_path(url).name == name
+        assert path_or_url(url) == url and source_path(url).name == name
         assert messages(url) == expected, name
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tweet_topics import paths
 from tweet_topics.errors import UserError
-from tweet_topics.io.remote import message_source
+from tweet_topics.io.remote import path_or_url
 
 INPUT_FORMATS = ("csv", "parquet", "jsonl", "lines")
 OUTPUT_FORMATS = ("csv", "jsonl")
@@ -108,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
         "predict", help="route new messages to the trained topics",
         description="Route messages to the trained topics with exactly the pipeline's steps (models/ from"
                     " `dvc repro` or `dvc pull`). A CSV with an 'inbound' column (twcs) keeps the inbound rows.")
-    predict.add_argument("input", type=message_source, nargs="?", default=None,
+    predict.add_argument("input", type=path_or_url, nargs="?", default=None,
                          help="CSV, Parquet, JSONL, or text with one message per line, as a path or a URL"
                               " (s3://bucket/key); with --engine ray also a folder; '-' or nothing reads lines"
                               " from stdin")

@@ -1,8 +1,10 @@
-"""Message files named by URL (`s3://bucket/key`, or another scheme fsspec knows), read through fsspec; s3fs comes
-with dvc-s3. The store's credentials and endpoint come from the environment, as for the DVC remote:
-AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for a server other than AWS.
-Whatever the store answers (no credentials, denied, no such object, no answer) is one line naming the URL."""
+"""Files named by URL (`s3://bucket/key`, or another scheme fsspec knows), through fsspec; s3fs comes with dvc-s3:
+message files to route, and the embedding cache's shards (encoding/embedding_cache.py). The store's credentials and
+endpoint come from the environment, as for the DVC remote: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or
+AWS_PROFILE), and AWS_ENDPOINT_URL for a server other than AWS. Whatever the store answers (no credentials, denied,
+no such object, no answer) is one line naming the URL."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -12,14 +14,21 @@ from tweet_topics.errors import UserError
 
 CREDENTIALS_HINT = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for a"
                     " store other than AWS")
+STORE_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
+                   "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")
 
 
 def is_url(source: object) -> bool:
     return isinstance(source, str) and "://" in source
 
 
-def message_source(value: str) -> Path | str:
-    """A command line's input: a URL stays a string, anything else is a path."""
+def store_environment() -> dict[str, str]:
+    """The store's settings in this process's environment: what workers need to write where this process reads."""
+    return {name: os.environ[name] for name in STORE_VARIABLES if name in os.environ}
+
+
+def path_or_url(value: str) -> Path | str:
+    """A command line's or a setting's location: a URL stays a string, anything else is a path."""
     return value if is_url(value) else Path(value)
 
 
@@ -41,7 +50,7 @@ def store_errors(url: str) -> Iterator[None]:
     except PermissionError as error:
         raise UserError(f"{url}: the store refused access ({_first_line(error)}): {CREDENTIALS_HINT}") from None
     except Exception as error:  # noqa: BLE001 - botocore's and fsspec's many kinds all mean the same to the user
-        raise UserError(f"{url}: the store could not be read ({type(error).__name__}: {_first_line(error)}):"
+        raise UserError(f"{url}: the store could not be reached or used ({type(error).__name__}: {_first_line(error)}):"
                         f" {CREDENTIALS_HINT}") from None
 
 
@@ -87,3 +96,25 @@ def open_remote(url: str) -> Iterator[BinaryIO]:
         yield handle
     finally:
         handle.close()
+
+
+def remote_glob(pattern: str) -> list[str]:
+    """The URLs of the objects whose names match `pattern` (a URL with * in it), by name, as the store lists them now
+    (not as an earlier listing in this process saw them: other machines write beside us)."""
+    filesystem, path = _filesystem(pattern)
+    scheme = pattern.split("://", 1)[0]
+    with store_errors(pattern):
+        filesystem.invalidate_cache()
+        return sorted(f"{scheme}://{name}" for name in filesystem.glob(path))
+
+
+def download(url: str, path: Path) -> None:
+    filesystem, remote = _filesystem(url)
+    with store_errors(url):
+        filesystem.get_file(remote, str(path))
+
+
+def upload(path: Path, url: str) -> None:
+    filesystem, remote = _filesystem(url)
+    with store_errors(url):
+        filesystem.put_file(str(path), remote)

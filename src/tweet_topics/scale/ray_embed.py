@@ -4,9 +4,11 @@ then writes its outputs from the cache, as the local engine does. A vector depen
 (embed.embed_texts), so which actor embeds which texts cannot change a bit: on the same hardware the outputs are the
 local engine's bytes.
 
-The actors and the driver share the cache folder: on one machine that is data/embedding_cache; on a cluster,
-TWEET_TOPICS_EMBEDDING_CACHE must point to a disk every node mounts."""
+The actors and the driver share the cache: on one machine its folder, data/embedding_cache; on a cluster,
+TWEET_TOPICS_EMBEDDING_CACHE points to an object store (s3://bucket/prefix) that the actors upload their shards to
+and the driver downloads them from, or to a disk every node mounts."""
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +18,7 @@ import numpy as np
 from tweet_topics.encoding.embed import Encoder
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, shard_name
 from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.io.remote import store_environment
 from tweet_topics.scale.ray_cluster import cluster_gpus, connect, ray_settings, worker_slots
 
 ACTOR_TEXTS = 8192  # texts per actor call, and per cache shard
@@ -31,23 +34,32 @@ def describe(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
 class EmbedIntoCache:
     """A Ray actor: the encoder, loaded once, embedding batches of texts into shards of the cache."""
 
-    def __init__(self, spec: EncoderSpec, folder: str, recipe: dict) -> None:
+    def __init__(self, spec: EncoderSpec, folder: str, recipe: dict, store: str | None = None) -> None:
         self.encoder = Encoder.load(spec)
         if self.encoder.recipe() != recipe:  # a node with other hardware or library versions
             raise RuntimeError(f"this worker embeds by {self.encoder.recipe()}, the run by {recipe}: give the"
                                " cluster's nodes one kind of hardware and one environment")
-        self.cache = EmbeddingCache(Path(folder), int(recipe["dimension"]))
+        self.folder, self.store, self.dimension = Path(folder), store, int(recipe["dimension"])
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         keys, texts = batch["key"].astype("S32"), batch["text"].tolist()
-        self.cache.add(keys, lambda out: self.encoder.embed(texts, out=out), name=shard_name(keys))
+        if self.store:  # the shard goes to the store; this node keeps no copy
+            with tempfile.TemporaryDirectory(prefix="embedding-shard-") as scratch:
+                self._add(EmbeddingCache(Path(scratch), self.dimension, self.store), keys, texts)
+        else:
+            self._add(EmbeddingCache(self.folder, self.dimension), keys, texts)
         return {"embedded": np.array([len(keys)])}
 
+    def _add(self, cache: EmbeddingCache, keys: np.ndarray, texts: list[str]) -> None:
+        cache.add(keys, lambda out: self.encoder.embed(texts, out=out), name=shard_name(keys))
 
-def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys: np.ndarray,
-                 progress: Callable[[int], object] | None = None) -> tuple[EmbeddingCache, dict, int]:
+
+def embed_on_ray(spec: EncoderSpec, cache_root: Path | str, texts: Sequence[str], keys: np.ndarray,
+                 progress: Callable[[int], object] | None = None,
+                 local_root: Path | None = None) -> tuple[EmbeddingCache, dict, int]:
     """The cache holding every text of `texts` (keys: `text_keys`), encoder.json's description, and how many texts
-    were embedded now: the distinct ones the cache lacked, on Ray."""
+    were embedded now: the distinct ones the cache lacked, on Ray. With `cache_root` a store's URL, `local_root`
+    holds the driver's copy (EmbeddingCache.open)."""
     import pandas as pd
 
     ray = connect()
@@ -59,7 +71,7 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys
     # the recipe (the cache's folder) is the one the workers embed by: on a GPU worker's, else the driver's own
     resolved, recipe, description = (ray.get(ray.remote(**resources)(describe).remote(spec)) if gpus
                                      else describe(spec))
-    cache = EmbeddingCache.open(cache_root, recipe)
+    cache = EmbeddingCache.open(cache_root, recipe, local_root)
     new = cache.missing(keys)
     print(f"featurize: {len(keys):,} texts, {len(new):,} to embed on Ray, the rest from the cache", flush=True)
     if len(new):
@@ -70,9 +82,12 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path, texts: Sequence[str], keys
         # one call in flight per actor: with more, the actor that started first took every block
         pool = ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1)
         embedded = ray.data.from_pandas(blocks).map_batches(
-            EmbedIntoCache, fn_constructor_kwargs={"spec": resolved, "folder": str(cache.folder), "recipe": recipe},
-            batch_size=per_call, batch_format="numpy", compute=pool, **resources)
+            EmbedIntoCache, fn_constructor_kwargs={"spec": resolved, "folder": str(cache.folder), "recipe": recipe,
+                                                   "store": cache.store},
+            batch_size=per_call, batch_format="numpy", compute=pool, **resources,
+            # the driver's keys and endpoint, so that the actors write where it reads
+            **({"runtime_env": {"env_vars": store_environment()}} if cache.store else {}))
         for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
             if progress:
                 progress(int(batch["embedded"].sum()))
-    return EmbeddingCache.open(cache_root, recipe), description, len(new)
+    return EmbeddingCache.open(cache_root, recipe, local_root), description, len(new)
