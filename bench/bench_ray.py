@@ -1,7 +1,7 @@
 """Benchmark: the Ray engines against the local ones on this machine, in one run, with their results compared.
 
     .venv/bin/python bench/bench_ray.py [--texts 8000] [--placed 40000] [--messages 2000] [--batch 250]
-        [--part-batches 2] [--workers 1 2]
+        [--part-batches 2] [--workers 1 2] [--steps featurize reduce predict]
         [-o bench/results/ray.json]
 
 For each worker count (a local cluster: a head with no CPUs and that many worker nodes of 1 CPU, 127.0.0.1 only):
@@ -17,7 +17,7 @@ For each worker count (a local cluster: a head with no CPUs and that many worker
   (`predict_stream`) against `predict_on_ray`, the router's load included for both; the parts' rows must be the
   local rows.
 Ratios are Ray's wall time over the local engine's in the same run (> 1: Ray is slower). The cluster's start is
-timed on its own.
+timed on its own. `--steps` runs some of the three only.
 """
 
 import argparse
@@ -54,6 +54,8 @@ from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
 from tweet_topics.scale.ray_predict import RouteJob, predict_on_ray  # noqa: E402
 from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
 
+STEPS = ("featurize", "reduce", "predict")
+
 
 def route_locally(models: Path, source: Path, output: Path, batch: int) -> None:
     topics = TrainedTopics.load(models)
@@ -70,6 +72,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=250)
     parser.add_argument("--part-batches", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "ray.json")
     args = parser.parse_args()
@@ -77,56 +80,60 @@ def main() -> None:
     spec = EncoderSpec.from_params(load_section("featurize"))
     tweets = inbound(max(args.texts, args.messages))
     texts = tweets["text"].tolist()[:args.texts]
-
-    local_cache, local_embed_s = timed(embed_locally, spec, texts, work / "cache-local")
-    local_vectors = gathered(local_cache, texts)
-
-    reducer, fit_s = reducer_on_copies(local_vectors)
-    points = perturbed_copies(local_vectors, args.placed, seed=1)
-    one_batch_at_a_time, serial_s = timed(reduce_embeddings, reducer, points)
-    local_placed, local_place_s = timed(place_on_all_cores, reducer, points)
-
-    messages = tweets.head(args.messages)
-    messages.to_csv(work / "messages.csv", index=False)
-    _, local_predict_s = timed(route_locally, args.models, work / "messages.csv", work / "local.csv", args.batch)
-    local_rows = (work / "local.csv").read_text().splitlines()
-
+    local: dict = {}
     results = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
-        "texts": len(texts), "placed": args.placed, "messages": len(messages), "predict_batch": args.batch,
-        "local": {"featurize_seconds": local_embed_s, "reduce_fit_seconds": fit_s,
-                  "reduce_place_seconds": local_place_s, "reduce_place_one_batch_at_a_time_seconds": serial_s,
-                  "reduce_same_bytes_as_one_batch_at_a_time": bool(np.array_equal(local_placed, one_batch_at_a_time)),
-                  "predict_seconds": local_predict_s,
-                  "minutes_for_1_45m_placed": round(FULL_SCALE_TRANSFORMED / (args.placed / local_place_s) / 60, 1)},
-        "ray": {},
+        "command": " ".join(["python", "bench/bench_ray.py", *sys.argv[1:]]), "steps": args.steps,
+        "texts": len(texts), "placed": args.placed, "messages": args.messages, "predict_batch": args.batch,
+        "local": local, "ray": {},
     }
+    if "featurize" in args.steps or "reduce" in args.steps:
+        local_cache, local["featurize_seconds"] = timed(embed_locally, spec, texts, work / "cache-local")
+        local_vectors = gathered(local_cache, texts)
+    if "reduce" in args.steps:
+        reducer, local["reduce_fit_seconds"] = reducer_on_copies(local_vectors)
+        points = perturbed_copies(local_vectors, args.placed, seed=1)
+        one_batch_at_a_time, local["reduce_place_one_batch_at_a_time_seconds"] = timed(reduce_embeddings, reducer,
+                                                                                      points)
+        local_placed, local["reduce_place_seconds"] = timed(place_on_all_cores, reducer, points)
+        local["reduce_same_bytes_as_one_batch_at_a_time"] = bool(np.array_equal(local_placed, one_batch_at_a_time))
+        local["minutes_for_1_45m_placed"] = round(
+            FULL_SCALE_TRANSFORMED / (args.placed / local["reduce_place_seconds"]) / 60, 1)
+    if "predict" in args.steps:
+        tweets.head(args.messages).to_csv(work / "messages.csv", index=False)
+        _, local["predict_seconds"] = timed(route_locally, args.models, work / "messages.csv", work / "local.csv",
+                                            args.batch)
+        local_rows = (work / "local.csv").read_text().splitlines()
+
     for workers in args.workers:
         started = time.perf_counter()
         with LocalCluster(workers=workers, cpus=1) as cluster:
-            start_s = round(time.perf_counter() - started, 2)
-            (ray_cache, _, _), ray_embed_s = timed(embed_on_ray, spec, work / f"cache-ray-{workers}", texts,
-                                                   text_keys(texts))
-            ray_placed, ray_place_s = timed(place_on_ray, reducer, points)
-            job = RouteJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
-            _, ray_predict_s = timed(predict_on_ray, job, work / "messages.csv", work / f"routed-{workers}",
-                                     args.batch, args.part_batches)
-            part_rows = []
-            for index, part in enumerate(sorted((work / f"routed-{workers}").glob("messages-*.csv"))):
-                lines = part.read_text().splitlines()
-                part_rows += lines if index == 0 else lines[1:]
-            results["ray"][f"{workers}_workers"] = {
-                "address": cluster.address, "cluster_start_seconds": start_s,
-                "featurize_seconds": ray_embed_s, "featurize_ratio": round(ray_embed_s / local_embed_s, 3),
-                "featurize_same_vectors": bool(np.array_equal(gathered(ray_cache, texts), local_vectors)),
-                "reduce_place_seconds": ray_place_s, "reduce_ratio": round(ray_place_s / local_place_s, 3),
-                "reduce_same_bytes": bool(np.array_equal(ray_placed, local_placed)),
-                "minutes_for_1_45m_placed": round(FULL_SCALE_TRANSFORMED / (args.placed / ray_place_s) / 60, 1),
-                "predict_seconds": ray_predict_s, "predict_ratio": round(ray_predict_s / local_predict_s, 3),
-                "predict_parts": len(list((work / f"routed-{workers}").glob("messages-*.csv"))),
-                "predict_same_rows": part_rows == local_rows,
-            }
-        print(json.dumps(results["ray"][f"{workers}_workers"]), flush=True)
+            run = {"address": cluster.address, "cluster_start_seconds": round(time.perf_counter() - started, 2)}
+            if "featurize" in args.steps:
+                (ray_cache, _, _), run["featurize_seconds"] = timed(embed_on_ray, spec, work / f"cache-ray-{workers}",
+                                                                    texts, text_keys(texts))
+                run["featurize_ratio"] = round(run["featurize_seconds"] / local["featurize_seconds"], 3)
+                run["featurize_same_vectors"] = bool(np.array_equal(gathered(ray_cache, texts), local_vectors))
+            if "reduce" in args.steps:
+                ray_placed, run["reduce_place_seconds"] = timed(place_on_ray, reducer, points)
+                run["reduce_ratio"] = round(run["reduce_place_seconds"] / local["reduce_place_seconds"], 3)
+                run["reduce_same_bytes"] = bool(np.array_equal(ray_placed, local_placed))
+                run["minutes_for_1_45m_placed"] = round(
+                    FULL_SCALE_TRANSFORMED / (args.placed / run["reduce_place_seconds"]) / 60, 1)
+            if "predict" in args.steps:
+                job = RouteJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
+                routed = work / f"routed-{workers}"
+                _, run["predict_seconds"] = timed(predict_on_ray, job, work / "messages.csv", routed, args.batch,
+                                                  args.part_batches)
+                part_rows = []
+                for index, part in enumerate(sorted(routed.glob("messages-*.csv"))):
+                    lines = part.read_text().splitlines()
+                    part_rows += lines if index == 0 else lines[1:]
+                run["predict_ratio"] = round(run["predict_seconds"] / local["predict_seconds"], 3)
+                run["predict_parts"] = len(list(routed.glob("messages-*.csv")))
+                run["predict_same_rows"] = part_rows == local_rows
+            results["ray"][f"{workers}_workers"] = run
+        print(json.dumps(run), flush=True)
     shutil.rmtree(work, ignore_errors=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1) + "\n")

@@ -14,6 +14,7 @@ with the committed sample every discovery tweet is one, so row r of the referenc
 """
 
 import json
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,13 @@ from tweet_topics.routing.handoff import load_out_of_topic
 
 RESULT = Path(__file__).parent / "results" / "foreign_intents.json"
 EXAMPLES = 25
+
+
+def cpu_model() -> str:
+    """The CPU: its embeddings differ from another CPU's in their last bits, and so may the threshold."""
+    lines = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").is_file() else []
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+                platform.processor() or platform.machine())
 
 
 def main() -> None:
@@ -49,6 +57,7 @@ def main() -> None:
     sample = np.random.default_rng(0).choice(len(unflagged), size=min(EXAMPLES, len(unflagged)), replace=False)
     result = {
         "command": "python bench/foreign_intents.py",
+        "machine": cpu_model(),
         "threshold": scorer.threshold, "k": scorer.k,
         "foreign_messages": len(frame), "flagged": round(float(frame["flagged"].mean()), 4),
         "validation_median_score": round(float(np.median(validation)), 4),
