@@ -14,8 +14,11 @@ For each worker count (a local cluster: a head with no CPUs and that many worker
   rate gives the time for the 1.45M tweets reduce places at 1.5M inbound tweets;
 - predict: `--messages` tweets in one file, routed in batches of `--batch` messages (predict's are 2,048; smaller here
   so that a few thousand messages make several parts, of `--part-batches` batches, for the workers): the local loop
-  (`predict_stream`) against `predict_on_ray`, the router's load included for both; the parts' rows must be the
-  local rows.
+  (`predict_stream`) against `predict_on_ray`, each in a process of its own (bench/route_file.py), started cold as
+  a predict command is (its imports, and the router's load in it or in each actor, included); the parts' rows
+  must be the local rows.
+  Until run 3 the local loop ran inside this process, after featurize had imported torch and sentence-transformers,
+  so the local figure left out the imports that each Ray actor pays.
 Ratios are Ray's wall time over the local engine's in the same run (> 1: Ray is slower). The cluster's start is
 timed on its own. `--steps` runs some of the three only.
 """
@@ -25,6 +28,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,22 +50,18 @@ from tweet_topics.reduction.reduce import (  # noqa: E402
     place_on_all_cores,
     reduce_embeddings,
 )
-from tweet_topics.routing.messages import read_batches  # noqa: E402
-from tweet_topics.routing.predict import predict_stream  # noqa: E402
-from tweet_topics.routing.router import Router, TrainedTopics  # noqa: E402
 from tweet_topics.scale.ray_cluster import LocalCluster  # noqa: E402
 from tweet_topics.scale.ray_embed import embed_on_ray  # noqa: E402
-from tweet_topics.scale.ray_predict import RouteJob, predict_on_ray  # noqa: E402
 from tweet_topics.scale.ray_reduce import place_on_ray  # noqa: E402
 
 STEPS = ("featurize", "reduce", "predict")
 
 
-def route_locally(models: Path, source: Path, output: Path, batch: int) -> None:
-    topics = TrainedTopics.load(models)
-    router = Router.load(models, None, None, topics)
-    predict_stream(topics, router.assess, read_batches(source, "csv", "text", None, batch), output, "csv",
-                   progress=False)
+def route_in_a_process(engine: str, *arguments: object, address: str | None = None) -> None:
+    """bench/route_file.py as a process of its own, started cold, on `engine` (ray: the cluster at `address`)."""
+    env = {**os.environ, **({"RAY_ADDRESS": address} if address else {})}
+    subprocess.run([sys.executable, str(REPO / "bench" / "route_file.py"), engine, *map(str, arguments)], check=True,
+                   env=env)
 
 
 def main() -> None:
@@ -101,8 +101,8 @@ def main() -> None:
             FULL_SCALE_TRANSFORMED / (args.placed / local["reduce_place_seconds"]) / 60, 1)
     if "predict" in args.steps:
         tweets.head(args.messages).to_csv(work / "messages.csv", index=False)
-        _, local["predict_seconds"] = timed(route_locally, args.models, work / "messages.csv", work / "local.csv",
-                                            args.batch)
+        _, local["predict_seconds"] = timed(route_in_a_process, "local", args.models, work / "messages.csv",
+                                            work / "local.csv", args.batch)
         local_rows = (work / "local.csv").read_text().splitlines()
 
     for workers in args.workers:
@@ -121,10 +121,9 @@ def main() -> None:
                 run["minutes_for_1_45m_placed"] = round(
                     FULL_SCALE_TRANSFORMED / (args.placed / run["reduce_place_seconds"]) / 60, 1)
             if "predict" in args.steps:
-                job = RouteJob(str(args.models.resolve()), "text", None, None, "csv", None, None)
                 routed = work / f"routed-{workers}"
-                _, run["predict_seconds"] = timed(predict_on_ray, job, work / "messages.csv", routed, args.batch,
-                                                  args.part_batches)
+                _, run["predict_seconds"] = timed(route_in_a_process, "ray", args.models, work / "messages.csv",
+                                                  routed, args.batch, args.part_batches, address=cluster.address)
                 part_rows = []
                 for index, part in enumerate(sorted(routed.glob("messages-*.csv"))):
                     lines = part.read_text().splitlines()
