@@ -216,6 +216,29 @@ def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu_and_float16_and_1024_on_a
     assert resolved(device="auto", backend="onnx-int8") == ("cpu", "int8", 1)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_encoding_on_gives_what_loading_the_encoder_gives_without_a_forward_pass(dtype, monkeypatch):
+    """scale/ray_embed.py works out a GPU worker's recipe on the driver's CPU: here the CPU is that device too."""
+    from tweet_topics.encoding import embed
+    from tweet_topics.encoding.encoder import EncoderSpec
+
+    spec = EncoderSpec("sentence-transformers/all-MiniLM-L6-v2", "cpu", dtype=dtype, batch_size=4)
+    loaded = embed.Encoder.load(spec)
+    monkeypatch.setattr(embed, "forward", None)  # no pass: the driver has no GPU to run one on
+    assert embed.encoding_on(spec) == (loaded.spec, loaded.recipe(), loaded.description())
+
+
+def test_encoding_on_a_gpu_is_worked_out_without_one(encoder):
+    from tweet_topics.encoding.embed import encoding_on
+    from tweet_topics.encoding.encoder import EncoderSpec, encoder_fingerprint
+
+    resolved, recipe, description = encoding_on(EncoderSpec("sentence-transformers/all-MiniLM-L6-v2", "cuda"))
+    assert (resolved.device, resolved.dtype, resolved.batch_size) == ("cuda", "float16", 1024)
+    assert (recipe["device"], recipe["dtype"], recipe["batch_size"]) == ("cuda", "float16", 1024)
+    assert recipe["fingerprint"] == description["fingerprint"] == encoder_fingerprint(encoder)
+    assert description["encoded_with"] == resolved.record()
+
+
 def test_int8_in_float16_is_a_clear_error():
     with pytest.raises(UserError, match=r"featurize.backend onnx-int8 computes in int8 and float32, and"
                                         r" featurize.dtype is float16: set featurize.dtype to auto"):

@@ -172,9 +172,9 @@ def short_passes_match(encoder, tokeniser: Tokeniser, batch_size: int) -> bool:
     return True
 
 
-def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
-    """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device,
-    the precision and the batch shape."""
+def embedding_recipe(description: dict, encoder, batch_size: int, device: str | None = None) -> dict:
+    """Everything a vector's bits depend on: the weights (`describe_encoder`), the code that runs them, the device
+    (the encoder's, or the kind of `device` it will run on), the precision and the batch shape."""
     import torch
 
     if isinstance(encoder, OnnxInt8Encoder):
@@ -182,8 +182,21 @@ def embedding_recipe(description: dict, encoder, batch_size: int) -> dict:
     else:
         backend = f"torch {torch.__version__}"
     dtype = next(str(tensor.dtype) for tensor in encoder.state_dict().values() if tensor.is_floating_point())
-    return {**description, "batch_size": batch_size, "device": encoder.device.type,
-            "dtype": dtype.removeprefix("torch."), "max_seq_length": int(encoder.max_seq_length), "backend": backend}
+    kind = encoder.device.type if device is None else "cuda" if device.startswith("cuda") else "cpu"
+    return {**description, "batch_size": batch_size, "device": kind, "dtype": dtype.removeprefix("torch."),
+            "max_seq_length": int(encoder.max_seq_length), "backend": backend}
+
+
+def encoding_on(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
+    """What `Encoder.load(spec)` gives as its spec, `recipe()` and `description()` on a machine with spec's device,
+    worked out from the same weights in the same dtype on this machine's CPU, without a forward pass: for a GPU only
+    the workers have (scale/ray_embed.py), where loading the encoder once more just for these cost a worker's start
+    and a load."""
+    resolved = spec.resolved()
+    model = load_encoder(resolved.model, "cpu", resolved.backend, resolved.dtype)
+    description = describe_encoder(resolved.model, model)
+    return (resolved, embedding_recipe(description, model, resolved.batch_size, resolved.device),
+            {**description, "encoded_with": resolved.record()})
 
 
 def embed_texts(encoder, texts: Sequence[str], batch_size: int, out: np.ndarray | None = None,

@@ -15,20 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.encoding.embed import Encoder
+from tweet_topics.encoding.embed import Encoder, encoding_on
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, shard_name
 from tweet_topics.encoding.encoder import EncoderSpec
 from tweet_topics.io.remote import store_environment
 from tweet_topics.scale.ray_cluster import cluster_gpus, connect, ray_settings, worker_slots
 
 ACTOR_TEXTS = 8192  # texts per actor call, and per cache shard
-
-
-def describe(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
-    """Where it runs (a GPU worker, or the driver): the spec as it resolves there, the embedding recipe (the cache's
-    folder) and encoder.json."""
-    encoder = Encoder.load(spec)
-    return encoder.spec, encoder.recipe(), encoder.description()
 
 
 class EmbedIntoCache:
@@ -68,9 +61,8 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path | str, texts: Sequence[str]
     if gpus and spec.device == "auto":
         spec = replace(spec, device="cuda")
     resources = {"num_cpus": settings["cpus_per_worker"], "num_gpus": gpus}
-    # the recipe (the cache's folder) is the one the workers embed by: on a GPU worker's, else the driver's own
-    resolved, recipe, description = (ray.get(ray.remote(**resources)(describe).remote(spec)) if gpus
-                                     else describe(spec))
+    # the recipe (the cache's folder) the workers embed by, worked out here: the actors check it when they load
+    resolved, recipe, description = encoding_on(spec)
     cache = EmbeddingCache.open(cache_root, recipe, local_root)
     new = cache.missing(keys)
     print(f"featurize: {len(keys):,} texts, {len(new):,} to embed on Ray, the rest from the cache", flush=True)
