@@ -50,9 +50,12 @@ def main() -> None:
     all_texts, all_keys = [text for split in texts.values() for text in split], np.concatenate(list(keys.values()))
     spec = EncoderSpec.from_params(params)
     if params["engine"] == "ray":
+        from tqdm import tqdm
+
         from tweet_topics.scale.ray_embed import embed_on_ray
 
-        cache, description, _ = embed_on_ray(spec, CACHE_ROOT, all_texts, all_keys, local_root=EMBEDDING_CACHE)
+        with tqdm(unit="tweet", desc="embed on Ray") as bar:  # the count to embed is printed first
+            cache, description, _ = embed_on_ray(spec, CACHE_ROOT, all_texts, all_keys, bar.update, EMBEDDING_CACHE)
     else:
         encoder = Encoder.load(spec)
         cache = EmbeddingCache.open(CACHE_ROOT, encoder.recipe(), EMBEDDING_CACHE)

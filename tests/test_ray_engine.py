@@ -48,7 +48,7 @@ def run_featurize(project: Path, cache: Path | str, address: str) -> str:
     result = subprocess.run([sys.executable, str(REPO / "stages" / "featurize.py")], cwd=project, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return result.stdout + result.stderr  # the count to embed, then the progress bar's
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,7 @@ def test_featurize_on_ray_writes_the_local_engines_bytes_and_fills_the_cache(clu
     run_featurize(local, tmp_path / "local-cache", cluster.address)
     output = run_featurize(on_ray, tmp_path / "ray-cache", cluster.address)
     assert f"{len(SPLITS) * ROWS_PER_SPLIT:,} to embed on Ray" in output
+    assert f"embed on Ray: {len(SPLITS) * ROWS_PER_SPLIT}tweet" in output
     names = sorted(path.name for path in (local / "data" / "04_embeddings").iterdir())
     assert names == sorted(path.name for path in (on_ray / "data" / "04_embeddings").iterdir())
     match, mismatch, errors = filecmp.cmpfiles(local / "data" / "04_embeddings", on_ray / "data" / "04_embeddings",
