@@ -20,6 +20,10 @@ CPU_INDEPENDENT = ("ingest", "prepare", "preprocess")  # text processing: the sa
 NOISE = 1e-6  # the size of the differences between two CPUs' embeddings of the same text (ENVIRONMENT.md)
 DOWNSTREAM = ("reduce", "cluster", "train", "evaluate")
 SPLITS = ("discovery", "validation", "evaluation")
+# fitted values, not scores: the temperature undoes the scale of the classifier's scores, which C = 100 leaves loosely
+# set, so float noise moved it from 0.530 to 0.551 on an Intel Xeon while the calibrated probabilities it gives
+# stayed put; those are compared (calibration.ece_evaluation, calibration.mean_top_probability_evaluation)
+FITTED = ("calibration.temperature",)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +46,12 @@ def committed_metrics_files() -> list[str]:
 
 
 def metrics_within_tolerance(expected: dict, actual: dict, prefix: str = "") -> list[str]:
-    """Scores in [0, 1] within 0.01, other numbers within 2%: what the stability issue allows another CPU."""
+    """Scores in [0, 1] within 0.01, other numbers within 2%: what the stability issue allows another CPU; the
+    FITTED values are not compared."""
     problems = []
     for key, value in expected.items():
+        if f"{prefix}{key}" in FITTED:
+            continue
         if isinstance(value, dict):
             problems += metrics_within_tolerance(value, actual[key], f"{prefix}{key}.")
         elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -106,3 +113,6 @@ def test_the_tolerance_check_catches_a_moved_score():
     assert metrics_within_tolerance({"a": {"acc": 0.90, "n": 100}}, {"a": {"acc": 0.905, "n": 101}}) == []
     assert metrics_within_tolerance({"acc": 0.90, "ch": 1000.0}, {"acc": 0.92, "ch": 1030.0}) == [
         "acc: 0.9 -> 0.92", "ch: 1000.0 -> 1030.0"]
+    moved = {"calibration": {"temperature": 0.55, "ece_evaluation": 0.02}}
+    assert metrics_within_tolerance({"calibration": {"temperature": 0.53, "ece_evaluation": 0.004}}, moved) == [
+        "calibration.ece_evaluation: 0.004 -> 0.02"]
