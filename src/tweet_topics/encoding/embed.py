@@ -188,10 +188,8 @@ def embedding_recipe(description: dict, encoder, batch_size: int, device: str | 
 
 
 def encoding_on(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
-    """What `Encoder.load(spec)` gives as its spec, `recipe()` and `description()` on a machine with spec's device,
-    worked out from the same weights in the same dtype on this machine's CPU, without a forward pass: for a GPU only
-    the workers have (scale/ray_embed.py), where loading the encoder once more just for these cost a worker's start
-    and a load."""
+    """`Encoder.load(spec)`'s spec, `recipe()` and `description()` on spec's device, worked out on this machine's
+    CPU from the same weights in the same dtype, with no forward pass: for a GPU only Ray's workers have."""
     resolved = spec.resolved()
     model = load_encoder(resolved.model, "cpu", resolved.backend, resolved.dtype)
     description = describe_encoder(resolved.model, model)
