@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tweet_topics.reduction.neighbours import normalise_rows
-from tweet_topics.reduction.smoothing import faded_weights, fit_smoothed_pca, graph_edges
+from tweet_topics.reduction.smoothing import SMOOTH_ROWS, faded_weights, fit_smoothed_pca, graph_edges, smooth
 
 SMOOTHING = {"n_neighbors": 10, "steps": 1, "seed": 0, "max_fit_tweets": 50000}
 PCA = {"n_components": 8, "seed": 0}
@@ -89,3 +89,18 @@ def test_a_few_rows_get_the_same_neighbourhood_scales_as_in_a_batch(embeddings):
     alone = np.concatenate([neighbourhood_scales(distances[i:i + 1]) for i in range(len(distances))])
     assert np.array_equal(alone, batch)
     assert np.array_equal(neighbourhood_scales(distances[:FEW_ROWS]), batch[:FEW_ROWS])
+
+
+def test_smoothing_rows_a_few_at_a_time_gives_the_whole_arrays_bits(embeddings):
+    """`smooth` works SMOOTH_ROWS rows at a time to keep its temporaries small; each row is its own sum, so the bits
+    are those of the formula over all rows at once."""
+    reducer, _ = fit_smoothed_pca(embeddings, {**SMOOTHING, "steps": 2}, PCA)
+    points = normalise_rows(embeddings + 0.05)
+    assert len(points) > 2 * SMOOTH_ROWS and len(points) % SMOOTH_ROWS
+    indices, weights = graph_edges(points, reducer.levels[0], reducer.sigma, reducer.radius, 10)
+    whole_weights = weights.astype(np.float32)
+    total = 1.0 + whole_weights.sum(axis=1, keepdims=True)
+    expected = points.astype(np.float32)
+    for level in reducer.levels:
+        expected = (expected + np.einsum("nk,nkd->nd", whole_weights, level[indices])) / total
+    np.testing.assert_array_equal(smooth(points, indices, weights, reducer.levels), expected)

@@ -3,6 +3,7 @@ projection and the neighbourhood smoothing both stand on. Exact (a matrix produc
 neighbours do not depend on a random search or on the other points in its batch."""
 
 import math
+import threading
 
 import numpy as np
 
@@ -11,6 +12,13 @@ MIN_K_DIST_SCALE = 1e-3
 BISECTION_STEPS = 64
 FEW_ROWS = 8  # rows whose scales are found one at a time (`_row_scale`)
 NEIGHBOUR_BLOCK = 1024  # rows per distance block: 1024 x 50k reference float32 is 200 MB
+# rows whose nearest are selected at a time from a block's products: every temporary stays a few MB
+SELECT_ROWS = 64
+
+# each thread's buffer for a block's products, kept between calls. A fresh 58-200 MB array after the encoder has
+# run cost 0.2-0.4 s to fault in on the 2-core machine (numpy asks for huge pages, and the kernel compacts memory
+# to find them), which was most of routing 1,000 messages after their embedding (bench/bench_service.py)
+_products = threading.local()
 
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
@@ -25,13 +33,32 @@ def nearest_neighbours(points: np.ndarray, reference: np.ndarray, k: int) -> tup
     indices = np.empty((len(points), k), dtype=np.int64)
     distances = np.empty((len(points), k), dtype=np.float32)
     for start in range(0, len(points), NEIGHBOUR_BLOCK):
-        block = 1.0 - points[start:start + NEIGHBOUR_BLOCK] @ reference.T
-        nearest = np.argpartition(block, k - 1, axis=1)[:, :k]
-        nearest_distances = np.take_along_axis(block, nearest, axis=1)
-        order = np.lexsort((nearest, nearest_distances), axis=1)  # ties broken by index, so the order is stable
-        indices[start:start + len(block)] = np.take_along_axis(nearest, order, axis=1)
-        distances[start:start + len(block)] = np.maximum(np.take_along_axis(nearest_distances, order, axis=1), 0.0)
+        block = points[start:start + NEIGHBOUR_BLOCK]
+        # one product per block, as before the buffer: a row's bits do not depend on how it is selected below
+        products = np.matmul(block, reference.T, out=products_buffer(len(block), len(reference)))
+        for first in range(0, len(block), SELECT_ROWS):
+            selected = 1.0 - products[first:first + SELECT_ROWS]
+            rows = slice(start + first, start + first + len(selected))
+            indices[rows], distances[rows] = nearest_in(selected, k)
     return indices, distances
+
+
+def nearest_in(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k smallest of each row of a distance block, nearest first (ties broken by column, so the order is
+    stable): their columns and distances."""
+    nearest = np.argpartition(block, k - 1, axis=1)[:, :k]
+    nearest_distances = np.take_along_axis(block, nearest, axis=1)
+    order = np.lexsort((nearest, nearest_distances), axis=1)
+    return (np.take_along_axis(nearest, order, axis=1),
+            np.maximum(np.take_along_axis(nearest_distances, order, axis=1), 0.0))
+
+
+def products_buffer(rows: int, columns: int) -> np.ndarray:
+    """This thread's (rows, columns) float32 buffer, grown when a call needs more (`_products`)."""
+    buffer = getattr(_products, "buffer", None)
+    if buffer is None or buffer.size < rows * columns:
+        buffer = _products.buffer = np.empty(rows * columns, dtype=np.float32)
+    return buffer[:rows * columns].reshape(rows, columns)
 
 
 def membership_strengths(distances: np.ndarray) -> np.ndarray:

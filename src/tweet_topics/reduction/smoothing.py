@@ -38,9 +38,11 @@ from tweet_topics.reduction.sampling import fit_rows
 # nearest reference points searched for incoming edges, as a multiple of k: a point that counts x among its k
 # nearest is, in practice, among x's nearest few k (and the fit uses the same cut, so fitted = placed)
 CANDIDATE_FACTOR = 3
-# points placed at a time: whole neighbour blocks, so `neighbours` finds the bits `place` finds (1024 x 90
-# candidates x 384 float32 is 140 MB)
+# points placed at a time: whole neighbour blocks, so `neighbours` finds the bits `place` finds
 PLACE_BLOCK = NEIGHBOUR_BLOCK
+# points smoothed at a time: each row is its own sum, so this sets only the size of the gathered neighbours (64 x 90
+# x 384 float32 is 9 MB, where a whole block's was 140 MB and slow to fault in: `neighbours.products_buffer`)
+SMOOTH_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -134,12 +136,16 @@ def union_weights(indices: np.ndarray, distances: np.ndarray, sigma: np.ndarray,
 def smooth(points: np.ndarray, indices: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
     """Points after len(levels) steps, each averaging a point with its reference neighbours as they were one step
     before (`levels`)."""
-    weights = weights.astype(np.float32)
-    total = 1.0 + weights.sum(axis=1, keepdims=True)
-    current = points.astype(np.float32)
-    for level in levels:
-        current = (current + np.einsum("nk,nkd->nd", weights, level[indices])) / total
-    return current
+    smoothed = np.empty(points.shape, dtype=np.float32)
+    for first in range(0, len(points), SMOOTH_ROWS):
+        rows = slice(first, first + SMOOTH_ROWS)
+        row_weights = weights[rows].astype(np.float32)
+        total = 1.0 + row_weights.sum(axis=1, keepdims=True)
+        current = points[rows].astype(np.float32)
+        for level in levels:
+            current = (current + np.einsum("nk,nkd->nd", row_weights, level[indices[rows]])) / total
+        smoothed[rows] = current
+    return smoothed
 
 
 def fit_smoothed_pca(embeddings: np.ndarray, smoothing: dict, pca: dict) -> tuple[SmoothedPcaReducer, np.ndarray]:
