@@ -10,7 +10,7 @@ from functools import cache
 
 import numpy as np
 
-from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, load_encoder
+from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, device_kind, load_encoder
 from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
 from tweet_topics.encoding.tokens import PROBE_TEXTS, TokenisedTexts, Tokeniser
 
@@ -182,7 +182,7 @@ def embedding_recipe(description: dict, encoder, batch_size: int, device: str | 
     else:
         backend = f"torch {torch.__version__}"
     dtype = next(str(tensor.dtype) for tensor in encoder.state_dict().values() if tensor.is_floating_point())
-    kind = encoder.device.type if device is None else "cuda" if device.startswith("cuda") else "cpu"
+    kind = encoder.device.type if device is None else device_kind(device)
     return {**description, "batch_size": batch_size, "device": kind, "dtype": dtype.removeprefix("torch."),
             "max_seq_length": int(encoder.max_seq_length), "backend": backend}
 

@@ -48,7 +48,7 @@ class EncoderSpec:
                                 " float16: set featurize.dtype to auto, or featurize.backend to torch")
             return replace(self, device="cpu", dtype="int8", batch_size=1)  # one text per run
         device = resolve_device(self.device)
-        kind = "cuda" if device.startswith("cuda") else "cpu"
+        kind = device_kind(device)
         dtype = self.dtype if self.dtype != "auto" else "float16" if kind == "cuda" else "float32"
         batch_size = AUTO_BATCH_SIZE[kind] if self.batch_size == "auto" else int(self.batch_size)
         return replace(self, device=device, dtype=dtype, batch_size=batch_size)
@@ -68,6 +68,11 @@ def resolve_model(name: str) -> str:
         except ImportError:
             pass  # not installed: fall back to the Hugging Face id
     return name
+
+
+def device_kind(device: str) -> str:
+    """cuda or cpu: which kind of device a torch device string names (what AUTO_BATCH_SIZE and a recipe key on)."""
+    return "cuda" if device.startswith("cuda") else "cpu"
 
 
 def resolve_device(device: str) -> str:

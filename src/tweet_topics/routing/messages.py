@@ -72,8 +72,7 @@ def read_batches(path: Path | str | None, fmt: str, text_column: str, id_column:
         # invalid bytes become U+FFFD rather than stop a long run; a BOM is dropped
         handle = (stack.enter_context(open(path, encoding="utf-8-sig", errors="replace", newline=""))
                   if path is not None else sys.stdin)
-        reader = _jsonl_rows if fmt == "jsonl" else _line_rows
-        yield from _batched(reader(handle, name, text_column, id_column), batch_size)
+        yield from _text_batches(handle, name, fmt, text_column, id_column, batch_size)
 
 
 def _stream_batches(handle: BinaryIO, name: str, fmt: str, text_column: str, id_column: str | None,
@@ -85,8 +84,14 @@ def _stream_batches(handle: BinaryIO, name: str, fmt: str, text_column: str, id_
         yield from _csv_batches(handle, name, text_column, id_column, batch_size)
     else:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-        reader = _jsonl_rows if fmt == "jsonl" else _line_rows
-        yield from _batched(reader(text, name, text_column, id_column), batch_size)
+        yield from _text_batches(text, name, fmt, text_column, id_column, batch_size)
+
+
+def _text_batches(handle: TextIO, name: str, fmt: str, text_column: str, id_column: str | None,
+                  batch_size: int) -> Iterator[Batch]:
+    """JSONL records or lines (any other `fmt`) from a text stream, in batches."""
+    reader = _jsonl_rows if fmt == "jsonl" else _line_rows
+    return _batched(reader(handle, name, text_column, id_column), batch_size)
 
 
 def _csv_batches(source: Path | BinaryIO, name: str, text_column: str, id_column: str | None,

@@ -34,10 +34,11 @@ def output_format(path: Path | None, requested: str | None) -> str:
     return "jsonl" if path is not None and path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
 
 
-def prediction_records(ids: list[str], routing: Routing, labels: list[str], topic_ids: list[int],
+def prediction_records(ids: list[str], routing: Routing, topics: TrainedTopics,
                        carried: dict[str, list[str]] | None = None) -> list[dict]:
     """One record per message: its carried brand and time, its topic (stable id and name), the probability, the
     next N_ALTERNATIVES topics by probability, and (with a handoff) its out-of-topic score and needs_human flag."""
+    labels, topic_ids = topics.labels, topics.topic_ids
     probabilities = routing.probabilities
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :1 + N_ALTERNATIVES]
     carried = carried or {}
@@ -59,8 +60,7 @@ def prediction_records(ids: list[str], routing: Routing, labels: list[str], topi
 def route_records(router: Router, ids: list[str], texts: list,
                   carried: dict[str, list[str]] | None = None) -> list[dict]:
     """`prediction_records` of raw messages routed by `router`: what predict writes and the service answers."""
-    topics = router.topics
-    return prediction_records(ids, router.assess(texts), topics.labels, topics.topic_ids, carried)
+    return prediction_records(ids, router.assess(texts), router.topics, carried)
 
 
 class PredictionWriter:
@@ -185,7 +185,7 @@ def predict_stream(topics: TrainedTopics, assess: Callable[[list], Routing] | No
                 continue
             writer = writer or PredictionWriter(handle, fmt, batch.carried, topics.handoff is not None)
             routing = assess(batch.texts)
-            writer.write(prediction_records(batch.ids, routing, topics.labels, topics.topic_ids, batch.carried))
+            writer.write(prediction_records(batch.ids, routing, topics, batch.carried))
             top_topic = tally.add(routing)
             if over_time is not None and "created_at" in batch.carried:
                 per_period = per_period.add(period_counts(parse_times(batch.carried["created_at"]),

@@ -68,9 +68,8 @@ class Waiting:
 
 def route_together(router, requests: list[Waiting]) -> list[list[dict]]:
     """Each waiting request's records, from one run of the encoder for all of them."""
-    topics = router.topics
     routings = router.assess_each([request.texts for request in requests])
-    return [prediction_records(request.ids, routing, topics.labels, topics.topic_ids)
+    return [prediction_records(request.ids, routing, router.topics)
             for request, routing in zip(requests, routings, strict=True)]
 
 
