@@ -190,18 +190,25 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
     assert_parts_are_the_local_rows(models, [folder / "monday.csv", folder / "tuesday.parquet"], tmp_path / "parts")
 
 
-def test_predict_on_ray_reads_a_folder_of_s3_objects(cluster, store, models, tweets, tmp_path):
-    """The driver lists and reads the objects under an s3:// prefix; each object's parts are its local rows."""
+def test_predict_on_ray_routes_a_folder_of_s3_objects_into_s3(cluster, store, models, tweets, tmp_path):
+    """The driver lists and reads the objects under an s3:// prefix; the actors upload their parts under another,
+    with the driver's keys (the cluster started without them); each object's parts are its local rows."""
     from tests.s3_server import BUCKET, upload
+    from tweet_topics.io.remote import download, remote_files
 
     tweets[["tweet_id", "text"]][:120].to_csv(tmp_path / "monday.csv", index=False)
     tweets[["tweet_id", "text"]][120:150].to_parquet(tmp_path / "tuesday.parquet", index=False)
     for name in ("monday.csv", "tuesday.parquet"):
         upload(f"s3://{BUCKET}/inbox/{name}", (tmp_path / name).read_bytes())
     job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
-    summary = ray_predict.predict_on_ray(job, f"s3://{BUCKET}/inbox/", tmp_path / "parts", batch_size=50,
+    summary = ray_predict.predict_on_ray(job, f"s3://{BUCKET}/inbox/", f"s3://{BUCKET}/outbox", batch_size=50,
                                          part_batches=2)
     assert summary["files"] == {"monday.csv": 120, "tuesday.parquet": 30}
+    parts = remote_files(f"s3://{BUCKET}/outbox/", (".csv",))
+    assert [url.rsplit("/", 1)[1] for url in parts] == ["monday-00000.csv", "monday-00001.csv", "tuesday-00000.csv"]
+    (tmp_path / "parts").mkdir()
+    for url in parts:
+        download(url, tmp_path / "parts" / url.rsplit("/", 1)[1])
     assert_parts_are_the_local_rows(models, [tmp_path / "monday.csv", tmp_path / "tuesday.parquet"],
                                     tmp_path / "parts")
 

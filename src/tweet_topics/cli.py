@@ -112,8 +112,9 @@ def parser() -> argparse.ArgumentParser:
                          help="CSV, Parquet, JSONL, or text with one message per line, as a path or a URL"
                               " (s3://bucket/key); with --engine ray also a folder; '-' or nothing reads lines"
                               " from stdin")
-    predict.add_argument("-o", "--output", type=Path, default=None,
-                         help="CSV or JSONL (by extension) to write; stdout (CSV) by default")
+    predict.add_argument("-o", "--output", type=path_or_url, default=None,
+                         help="CSV or JSONL (by extension) to write, as a path or a URL (s3://bucket/key); stdout"
+                              " (CSV) by default")
     predict.add_argument("--text-column", default="text", help="the text column or JSON field (default: text)")
     predict.add_argument("--id-column", default=None,
                          help="the id column or field (default: tweet_id or id if present, else the row number)")

@@ -1,16 +1,19 @@
 """Files named by URL (`s3://bucket/key`, or another scheme fsspec knows), through fsspec; s3fs comes with dvc-s3:
-message files to route, and the embedding cache's shards (encoding/embedding_cache.py). The store's credentials and
+message files to route, predict's outputs, and the embedding cache's shards (encoding/embedding_cache.py). The
+store's credentials and
 endpoint come from the environment, as for the DVC remote: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or
 AWS_PROFILE), and AWS_ENDPOINT_URL for a server other than AWS. Whatever the store answers (no credentials, denied,
 no such object, no answer) is one line naming the URL."""
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from tweet_topics.errors import UserError
+from tweet_topics.io.atomic import atomic_file
 
 CREDENTIALS_HINT = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_ENDPOINT_URL for a"
                     " store other than AWS")
@@ -118,3 +121,30 @@ def upload(path: Path, url: str) -> None:
     filesystem, remote = _filesystem(url)
     with store_errors(url):
         filesystem.put_file(str(path), remote)
+
+
+@contextmanager
+def output_file(target: Path | str) -> Iterator[Path]:
+    """A local path to write `target` through: for a path, a temporary file beside it (atomic_file); for a URL, a
+    scratch file uploaded as one object once the block completes, so the store never shows half an output. The
+    bucket is checked first, before the caller spends its time on the content."""
+    if not is_url(target):
+        with atomic_file(target) as tmp:
+            yield tmp
+        return
+    check_bucket(target)
+    with tempfile.TemporaryDirectory(prefix="tweet-topics-output-") as scratch:
+        local = Path(scratch) / source_path(target).name
+        yield local
+        upload(local, target)
+
+
+def check_bucket(url: str) -> None:
+    """A one-line UserError unless the bucket of `url` exists and this process may see it."""
+    filesystem, path = _filesystem(url)
+    bucket = path.split("/", 1)[0]
+    with store_errors(url):
+        try:
+            filesystem.info(bucket)  # not `exists`, which answers False for a refusal too
+        except FileNotFoundError:
+            raise UserError(f"{url}: the store has no bucket '{bucket}'; create it, or check the URL") from None

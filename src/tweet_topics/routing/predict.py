@@ -21,6 +21,7 @@ import pandas as pd
 from tweet_topics.errors import UserError
 from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
 from tweet_topics.io.atomic import atomic_file
+from tweet_topics.io.remote import check_bucket, is_url, output_file, source_path
 from tweet_topics.routing.messages import CARRIED, Batch, input_format, read_batches
 from tweet_topics.routing.router import Router, Routing, TrainedTopics
 from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT
@@ -28,10 +29,10 @@ from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT
 N_ALTERNATIVES = 3
 
 
-def output_format(path: Path | None, requested: str | None) -> str:
+def output_format(path: Path | str | None, requested: str | None) -> str:
     if requested:
         return requested
-    return "jsonl" if path is not None and path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
+    return "jsonl" if path is not None and source_path(path).suffix.lower() in (".jsonl", ".ndjson") else "csv"
 
 
 def prediction_records(ids: list[str], routing: Routing, topics: TrainedTopics,
@@ -99,7 +100,7 @@ def parse_times(values: list[str]) -> pd.Series:
     return twcs.fillna(pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True))
 
 
-def predict_file(models_dir: Path, source: Path | None, output: Path | None, text_column: str = "text",
+def predict_file(models_dir: Path, source: Path | str | None, output: Path | str | None, text_column: str = "text",
                  id_column: str | None = None, input_fmt: str | None = None, output_fmt: str | None = None,
                  device: str | None = None, model: str | None = None, progress: bool = True,
                  over_time: Path | None = None, period: str = "W") -> dict:
@@ -115,6 +116,8 @@ def predict_file(models_dir: Path, source: Path | None, output: Path | None, tex
     if over_time is not None and first is not None and "created_at" not in first.carried:
         raise UserError(f"{source or '<stdin>'}: no created_at column or field, so no topics over time; give a dated"
                         " file or leave out --over-time")
+    if is_url(output):
+        check_bucket(output)  # before the encoder takes seconds to load, too
     if first is None:  # no messages: the header alone, without loading the encoder
         return predict_stream(topics, None, [], output, output_format(output, output_fmt), progress)
     router = Router.load(models_dir, device, model, topics)
@@ -163,11 +166,11 @@ class RoutingTally:
 
 
 def predict_stream(topics: TrainedTopics, assess: Callable[[list], Routing] | None, batches: Iterable[Batch],
-                   output: Path | None, fmt: str, progress: bool = True, over_time: Path | None = None,
+                   output: Path | str | None, fmt: str, progress: bool = True, over_time: Path | None = None,
                    period: str = "W", tally: RoutingTally | None = None) -> dict:
     """Route every batch with `assess` (a Router's; None when there are no batches) to the `topics`, and write the
-    predictions to `output` (atomically) or stdout, and the topics over time to `over_time` when given; returns a
-    summary, counted into `tally` when given."""
+    predictions to `output` (a path or a URL, atomically) or stdout, and the topics over time to `over_time` when
+    given; returns a summary, counted into `tally` when given."""
     from tqdm import tqdm
 
     tally = tally if tally is not None else RoutingTally.empty(topics)
@@ -176,7 +179,7 @@ def predict_stream(topics: TrainedTopics, assess: Callable[[list], Routing] | No
         if output is None:
             handle = sys.stdout
         else:
-            tmp = stack.enter_context(atomic_file(output))
+            tmp = stack.enter_context(output_file(output))
             handle = stack.enter_context(open(tmp, "w", encoding="utf-8", newline=""))
         writer = None
         bar = stack.enter_context(tqdm(unit="msg", desc="predict", disable=not progress, file=sys.stderr))

@@ -6,8 +6,9 @@ hands PART_BATCHES of them at a time to a free actor, which routes them batch by
 parts are in flight at once, so a file of any size fits. A message's batch is the one it has in the local
 command, so the parts of a file, read in order, hold the local command's rows for that file, the same bytes.
 
-The driver alone reads the inputs, so a file or folder may be a URL (s3://bucket/prefix/, io/remote.py). Outputs are
-written by path: on a cluster, the output folder and the models must be on a disk every node mounts.
+The driver alone reads the inputs, so a file or folder may be a URL (s3://bucket/prefix/, io/remote.py). The output
+folder may be a URL too: each actor uploads its parts there, with the driver's store settings. The models are read
+by path: on a cluster, on a disk every node mounts.
 """
 
 import itertools
@@ -18,7 +19,7 @@ from pathlib import Path
 from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
 from tweet_topics.io.atomic import atomic_file
-from tweet_topics.io.remote import is_url, remote_files, remote_kind, source_path
+from tweet_topics.io.remote import check_bucket, is_url, remote_files, remote_kind, source_path, store_environment
 from tweet_topics.routing.messages import Batch, input_format, read_batches
 from tweet_topics.routing.predict import RoutingTally, predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
@@ -69,6 +70,24 @@ def part_name(source: Path | str, part: int, fmt: str) -> str:
     return f"{stem}-{part:05d}.{fmt}"
 
 
+def output_folder(output: Path | str) -> Path | str:
+    """The folder the parts go to, made and checked before any actor starts: a path (made here), or a URL's prefix
+    (its bucket must exist; no object may already have its name)."""
+    if is_url(output):
+        check_bucket(output)
+        if remote_kind(output) == "file":
+            raise UserError(f"{output} is an object: with --engine ray, -o names a folder for the output parts")
+        return output.rstrip("/") + "/"
+    if output.exists() and not output.is_dir():
+        raise UserError(f"{output} is a file: with --engine ray, -o names a folder for the output parts")
+    output.mkdir(parents=True, exist_ok=True)
+    return output.resolve()  # absolute: an actor's working folder is not the command's
+
+
+def part_output(folder: Path | str, name: str) -> str:
+    return folder + name if is_url(folder) else str(folder / name)
+
+
 class RouteParts:
     """A Ray actor: the trained router, loaded once, routing parts of a file into their output files."""
 
@@ -78,30 +97,30 @@ class RouteParts:
         self.router = Router.load(Path(job.models), job.device, job.model, self.topics)
 
     def route(self, order: tuple[int, int], batches: list[Batch], output: str) -> tuple[tuple[int, int], RoutingTally]:
-        """(`order`, the part's tally): `batches` written to `output` as predict writes them."""
+        """(`order`, the part's tally): `batches` written to `output` (a path or a URL) as predict writes them."""
         tally = RoutingTally.empty(self.topics)
-        predict_stream(self.topics, self.router.assess, batches, Path(output), self.job.output_fmt, progress=False,
-                       tally=tally)
+        predict_stream(self.topics, self.router.assess, batches, output if is_url(output) else Path(output),
+                       self.job.output_fmt, progress=False, tally=tally)
         return order, tally
 
 
-def predict_on_ray(job: RouteJob, source: Path | str, output: Path, batch_size: int = CHUNK_SIZE,
+def predict_on_ray(job: RouteJob, source: Path | str, output: Path | str, batch_size: int = CHUNK_SIZE,
                    part_batches: int = PART_BATCHES) -> dict:
-    """Route every message file of `source` into parts in the folder `output`; the messages per file, and each
-    part's tally (`RoutingTally`) in the order of the files and their parts."""
-    if output.exists() and not output.is_dir():
-        raise UserError(f"{output} is a file: with --engine ray, -o names a folder for the output parts")
+    """Route every message file of `source` into parts in the folder `output` (a path or a URL); the messages per
+    file, and each part's tally (`RoutingTally`) in the order of the files and their parts."""
     files = input_files(source)
     for path in files:  # a bad header fails here, in one line, before any actor loads a model
         next(read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size), None)
     TrainedTopics.load(Path(job.models))  # and so do models that are missing or from another run
-    output.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(output)
     ray = connect()
     from ray.util import ActorPool
 
     cpus = ray_settings()["cpus_per_worker"]
     actors = worker_slots(ray, cpus)
-    pool = ActorPool([ray.remote(num_cpus=cpus)(RouteParts).remote(job) for _ in range(actors)])
+    # with a URL, the driver's keys and endpoint, so that the actors write where it asked
+    options = {"runtime_env": {"env_vars": store_environment()}} if is_url(folder) else {}
+    pool = ActorPool([ray.remote(num_cpus=cpus)(RouteParts).options(**options).remote(job) for _ in range(actors)])
     in_flight, tallies, names = 0, {}, [source_path(path).name for path in files]
     for number, path in enumerate(files):
         batches = read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size)
@@ -114,7 +133,7 @@ def predict_on_ray(job: RouteJob, source: Path | str, output: Path, batch_size: 
                 tallies[order] = tally
                 in_flight -= 1
             pool.submit(lambda actor, work: actor.route.remote(*work),
-                        ((number, index), part, str((output / part_name(path, index, job.output_fmt)).resolve())))
+                        ((number, index), part, part_output(folder, part_name(path, index, job.output_fmt))))
             in_flight += 1
     while pool.has_next():
         order, tally = pool.get_next_unordered()
