@@ -25,12 +25,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.covariance import LedoitWolf
+from handoff_study import knn_score, mahalanobis_score  # the study's own scores, refitted here
 
 from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.params import load_sections
 from tweet_topics.paths import CLUSTERED, EMBEDDINGS, FOREIGN_EMBEDDINGS, MODELS, REDUCED, REDUCER
-from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
+from tweet_topics.reduction.neighbours import normalise_rows
 from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, load_reducer, reduce_embeddings
 
 RESULT = Path(__file__).parent / "results" / "handoff_union_study.json"
@@ -39,22 +39,11 @@ SPLITS = ("validation", "evaluation")
 
 
 def knn_scorer(discovery: np.ndarray):
-    return lambda points: nearest_neighbours(points, discovery, K)[1].astype(np.float64).mean(axis=1)
+    return knn_score(K)[0]({"discovery": discovery}, np.ones(len(discovery), dtype=bool), None, None)
 
 
 def mahalanobis_scorer(reduced_discovery: np.ndarray, topic: np.ndarray):
-    """The distance to the nearest topic mean under one shared (Ledoit-Wolf) covariance (Lee et al., 2018)."""
-    topics = np.unique(topic)
-    means = np.stack([reduced_discovery[topic == t].mean(axis=0) for t in topics])
-    precision = LedoitWolf().fit(reduced_discovery - means[np.searchsorted(topics, topic)]).precision_
-
-    def score(points: np.ndarray) -> np.ndarray:
-        out = np.full(len(points), np.inf)
-        for mean in means:
-            diff = points - mean
-            out = np.minimum(out, np.einsum("nd,de,ne->n", diff, precision, diff))
-        return out
-    return score
+    return mahalanobis_score({"discovery": reduced_discovery}, np.ones(len(topic), dtype=bool), topic, None)
 
 
 def union_thresholds(first: np.ndarray, second: np.ndarray, rate: float) -> tuple[float, float]:

@@ -126,13 +126,12 @@ def upload(path: Path, url: str) -> None:
 @contextmanager
 def output_file(target: Path | str) -> Iterator[Path]:
     """A local path to write `target` through: for a path, a temporary file beside it (atomic_file); for a URL, a
-    scratch file uploaded as one object once the block completes, so the store never shows half an output. The
-    bucket is checked first, before the caller spends its time on the content."""
+    scratch file uploaded as one object once the block completes, so the store never shows half an output. Callers
+    check the bucket (`check_bucket`) before they spend their time on the content."""
     if not is_url(target):
         with atomic_file(target) as tmp:
             yield tmp
         return
-    check_bucket(target)
     with tempfile.TemporaryDirectory(prefix="tweet-topics-output-") as scratch:
         local = Path(scratch) / source_path(target).name
         yield local
