@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.covariance import LedoitWolf
+from sklearn.neighbors import LocalOutlierFactor
 
 from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.paths import CLASSIFIER, CLUSTERED, EMBEDDINGS, FOREIGN_EMBEDDINGS, MODELS, REDUCED
@@ -61,6 +62,14 @@ def mahalanobis_score(space, keep, labels, params):
     return score
 
 
+def local_outlier_factor(space, keep, labels, params):
+    """The nearest tweets' distance over their own neighbours' (Breunig et al., 2000): density relative to the
+    neighbourhood, so a dense topic's hole counts as much as a sparse one's."""
+    model = LocalOutlierFactor(n_neighbors=30, novelty=True, metric="cosine", algorithm="brute", n_jobs=1)
+    model.fit(space["discovery"][keep])
+    return lambda points: -model.score_samples(points)
+
+
 def max_probability_score(space, keep, labels, params):
     classifier = load_classifier(MODELS / CLASSIFIER)
     if not keep.all():  # retrained without the topic, in the kept reduced space
@@ -73,8 +82,8 @@ def max_probability_score(space, keep, labels, params):
 METHODS = {
     "knn_mean_k5": knn_score(5), "knn_mean_k10": knn_score(10), "knn_mean_k30": knn_score(30),
     "knn_nearest": knn_score(1), "centroid_cosine": (centroid_score, "raw"),
-    "mahalanobis_raw": (mahalanobis_score, "raw"), "mahalanobis_reduced": (mahalanobis_score, "reduced"),
-    "max_probability": (max_probability_score, "reduced"),
+    "local_outlier_factor_k30": (local_outlier_factor, "raw"), "mahalanobis_raw": (mahalanobis_score, "raw"),
+    "mahalanobis_reduced": (mahalanobis_score, "reduced"), "max_probability": (max_probability_score, "reduced"),
 }
 
 
