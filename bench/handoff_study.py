@@ -62,6 +62,18 @@ def mahalanobis_score(space, keep, labels, params):
     return score
 
 
+def whitened_knn_score(space, keep, labels, params):
+    """The k-NN score (k = 30) after whitening by the reference's covariance, its eigenvalues shrunk towards their
+    mean (+0.1 of it): every direction counts alike, not only those along which tweets vary most."""
+    reference = space["discovery"][keep]
+    centre = reference.mean(axis=0)
+    values, vectors = np.linalg.eigh(np.cov(reference - centre, rowvar=False))
+    whiten = (vectors / np.sqrt(values + 0.1 * values.mean())).astype(np.float32)
+    whitened = normalise_rows(((reference - centre) @ whiten).astype(np.float32))
+    return lambda points: nearest_neighbours(normalise_rows(((points - centre) @ whiten).astype(np.float32)),
+                                             whitened, 30)[1].astype(np.float64).mean(axis=1)
+
+
 def local_outlier_factor(space, keep, labels, params):
     """The nearest tweets' distance over their own neighbours' (Breunig et al., 2000): density relative to the
     neighbourhood, so a dense topic's hole counts as much as a sparse one's."""
@@ -81,7 +93,8 @@ def max_probability_score(space, keep, labels, params):
 
 METHODS = {
     "knn_mean_k5": knn_score(5), "knn_mean_k10": knn_score(10), "knn_mean_k30": knn_score(30),
-    "knn_nearest": knn_score(1), "centroid_cosine": (centroid_score, "raw"),
+    "knn_nearest": knn_score(1), "knn_whitened_k30": (whitened_knn_score, "raw"),
+    "centroid_cosine": (centroid_score, "raw"),
     "local_outlier_factor_k30": (local_outlier_factor, "raw"), "mahalanobis_raw": (mahalanobis_score, "raw"),
     "mahalanobis_reduced": (mahalanobis_score, "reduced"), "max_probability": (max_probability_score, "reduced"),
 }
