@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from handoff_study import flagged  # the study's share flagged, rounded as there
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 
@@ -53,8 +54,8 @@ def p_values(validation: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 def flag_shares(scores: dict[str, np.ndarray], flag_rate: float) -> dict[str, float]:
     threshold = np.quantile(scores["validation"], 1 - flag_rate, method="higher")
-    return {"false_flag_evaluation": round(float(np.mean(scores["evaluation"] > threshold)), 4),
-            "foreign_detection": round(float(np.mean(scores["foreign"] > threshold)), 4)}
+    return {"false_flag_evaluation": flagged(scores["evaluation"], threshold),
+            "foreign_detection": flagged(scores["foreign"], threshold)}
 
 
 def main() -> None:

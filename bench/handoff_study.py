@@ -69,9 +69,11 @@ def whitened_knn_score(space, keep, labels, params):
     centre = reference.mean(axis=0)
     values, vectors = np.linalg.eigh(np.cov(reference - centre, rowvar=False))
     whiten = (vectors / np.sqrt(values + 0.1 * values.mean())).astype(np.float32)
-    whitened = normalise_rows(((reference - centre) @ whiten).astype(np.float32))
-    return lambda points: nearest_neighbours(normalise_rows(((points - centre) @ whiten).astype(np.float32)),
-                                             whitened, 30)[1].astype(np.float64).mean(axis=1)
+
+    def whitened(points: np.ndarray) -> np.ndarray:
+        return normalise_rows(((points - centre) @ whiten).astype(np.float32))
+    score = knn_score(30)[0]({"discovery": whitened(reference)}, np.ones(len(reference), dtype=bool), labels, params)
+    return lambda points: score(whitened(points))
 
 
 def local_outlier_factor(space, keep, labels, params):
