@@ -254,3 +254,19 @@ def test_a_semicolon_export_with_a_ragged_row_is_routed_as_ingest_reads_it(model
     assert pd.read_csv(io.StringIO(out), dtype={"id": str})["id"].tolist() == ["1", "3"]
     assert (f"warning: {tmp_path / 'export.csv.xz'}: left out 1 row with the wrong number of fields: row 2 (expected"
             " 7 fields, saw 2)") in err.splitlines()
+
+
+def test_quiet_prints_nothing_on_stderr(models, tweets, tmp_path):
+    """-q in a process of its own, as a user runs it: no progress bar of the model's loading, no summary, nothing."""
+    import os
+    import subprocess
+    import sys
+
+    tweets.head(20).to_csv(tmp_path / "in.csv", index=False)
+    for quiet in ("-q", "--quiet"):
+        result = subprocess.run(
+            [sys.executable, "-m", "tweet_topics", "predict", "--models", str(models), "--device", "cpu", quiet,
+             str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv")],
+            capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+        assert result.returncode == 0 and result.stderr == "" and result.stdout == ""
+        assert len(pd.read_csv(tmp_path / "out.csv")) == 20

@@ -4,6 +4,8 @@ and the loaded model with the fingerprint of its weights."""
 import hashlib
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -81,6 +83,21 @@ def resolve_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@contextmanager
+def no_loading_bars() -> Iterator[None]:
+    """transformers' and the Hugging Face hub's progress bars off while in the block (the weights' "Loading weights"
+    bar on stderr), and back as they were after: `predict -q` prints nothing."""
+    from transformers.utils import logging
+
+    was_enabled = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            logging.enable_progress_bar()
 
 
 def load_encoder(name: str, device: str, backend: str = "torch", dtype: str = "float32"):

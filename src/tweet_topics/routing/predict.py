@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -18,6 +18,7 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
+from tweet_topics.encoding.encoder import no_loading_bars
 from tweet_topics.errors import UserError
 from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
 from tweet_topics.io.atomic import atomic_file
@@ -120,7 +121,8 @@ def predict_file(models_dir: Path, source: Path | str | None, output: Path | str
         check_bucket(output)  # before the encoder takes seconds to load, too
     if first is None:  # no messages: the header alone, without loading the encoder
         return predict_stream(topics, None, [], output, output_format(output, output_fmt), progress)
-    router = Router.load(models_dir, device, model, topics)
+    with nullcontext() if progress else no_loading_bars():
+        router = Router.load(models_dir, device, model, topics)
     if router.note and progress:
         print(f"predict: {router.note}", file=sys.stderr)
     return predict_stream(topics, router.assess, itertools.chain([first], batches), output,
