@@ -12,9 +12,10 @@ featurize.engine: ray embeds the new texts on a Ray cluster instead (scale/ray_e
 import os
 
 import numpy as np
+from tqdm import tqdm
 
 from tweet_topics.encoding.embed import Encoder
-from tweet_topics.encoding.embedding_cache import EmbeddingCache, text_keys
+from tweet_topics.encoding.embedding_cache import EmbeddingCache, embed_into, text_keys
 from tweet_topics.encoding.encoder import EncoderSpec
 from tweet_topics.io.atomic import atomic_dir, write_json
 from tweet_topics.io.datasets import read_frames, save_array_blocks
@@ -24,21 +25,6 @@ from tweet_topics.paths import EMBEDDING_CACHE, EMBEDDINGS, ENCODER, PREPROCESSE
 from tweet_topics.stage import run_stage
 
 CACHE_ROOT = path_or_url(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", str(EMBEDDING_CACHE)))
-SHARD_TEXTS = 131072  # new texts per cache shard: a killed long run keeps the shards it finished
-
-
-def embed_new_texts(encoder: Encoder, cache: EmbeddingCache, texts: list[str], keys: np.ndarray) -> int:
-    """Embed the distinct texts the cache lacks into new shards; how many there were."""
-    from tqdm import tqdm
-
-    new = cache.missing(keys)
-    print(f"featurize: {len(keys):,} texts, {len(new):,} to embed, the rest from the cache", flush=True)
-    with tqdm(total=len(new), unit="tweet", desc="embed") as bar:
-        for start in range(0, len(new), SHARD_TEXTS):
-            rows = new[start:start + SHARD_TEXTS]
-            cache.add(keys[rows], lambda out, rows=rows: encoder.embed([texts[i] for i in rows], out=out,
-                                                                    progress=bar.update))
-    return len(new)
 
 
 def main() -> None:
@@ -50,8 +36,6 @@ def main() -> None:
     all_texts, all_keys = [text for split in texts.values() for text in split], np.concatenate(list(keys.values()))
     spec = EncoderSpec.from_params(params)
     if params["engine"] == "ray":
-        from tqdm import tqdm
-
         from tweet_topics.scale.ray_embed import embed_on_ray
 
         with tqdm(unit="tweet", desc="embed on Ray") as bar:  # the count to embed is printed first
@@ -59,7 +43,10 @@ def main() -> None:
     else:
         encoder = Encoder.load(spec)
         cache = EmbeddingCache.open(CACHE_ROOT, encoder.recipe(), EMBEDDING_CACHE)
-        embed_new_texts(encoder, cache, all_texts, all_keys)
+        new = cache.missing(all_keys)
+        print(f"featurize: {len(all_keys):,} texts, {len(new):,} to embed, the rest from the cache", flush=True)
+        with tqdm(total=len(new), unit="tweet", desc="embed") as bar:
+            embed_into(cache, encoder, all_texts, all_keys, new, bar.update)
         description = encoder.description()
     with atomic_dir(EMBEDDINGS) as tmp:
         for split, frame in frames.items():

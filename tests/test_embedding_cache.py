@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, minilm_with_one_tensor_changed
+from tweet_topics.encoding import embedding_cache
 from tweet_topics.encoding.embed import embedding_recipe
-from tweet_topics.encoding.embedding_cache import EmbeddingCache, recipe_folder_name, text_keys
+from tweet_topics.encoding.embedding_cache import EmbeddingCache, embed_into, recipe_folder_name, text_keys
 from tweet_topics.encoding.encoder import describe_encoder, load_encoder
 from tweet_topics.io.datasets import write_frames
 
@@ -41,6 +42,21 @@ def test_missing_gives_the_first_occurrence_of_each_absent_text(tmp_path):
     assert cache.missing(text_keys(["b", "a", "c", "b", "c", "d"])).tolist() == [0, 2, 5]
     with pytest.raises(KeyError, match="1 texts are not in the embedding cache"):
         list(cache.blocks(text_keys(["a", "zz"])))
+
+
+def test_the_local_engine_embeds_the_missing_texts_in_shards_of_at_most_shard_texts(tmp_path, monkeypatch):
+    class Encoder:  # an embed.Encoder's `embed`: the text's length in every column
+        def embed(self, texts, out, progress=None):
+            out[:] = np.array([[len(text)] * 4 for text in texts], dtype=np.float32)
+            progress(len(texts))
+
+    monkeypatch.setattr(embedding_cache, "SHARD_TEXTS", 2)
+    cache = EmbeddingCache.open(tmp_path, RECIPE)
+    texts = ["a", "bb", "a", "ccc", "dddd", "eeeee"]
+    keys, done = text_keys(texts), []
+    embed_into(cache, Encoder(), texts, keys, cache.missing(keys), done.append)
+    assert len(cache.shards) == 3 and done == [2, 2, 1]
+    assert np.concatenate(list(cache.blocks(keys)))[:, 0].tolist() == [1, 2, 1, 3, 4, 5]
 
 
 def test_another_recipe_is_another_folder(tmp_path):

@@ -28,6 +28,7 @@ RECIPE_FILE = "recipe.json"
 KEYS_FILE, VECTORS_FILE = "keys.npy", "vectors.npy"
 KEY_DTYPE = "S32"  # a sha256 digest
 GATHER_ROWS = 65536  # rows copied from the shards at a time
+SHARD_TEXTS = 131072  # new texts per shard the local engine writes: a killed long run keeps the shards it finished
 
 
 def text_keys(texts: Sequence[str]) -> np.ndarray:
@@ -143,3 +144,13 @@ class EmbeddingCache:
                 mine = shard_of == index
                 block[mine] = np.load(self.shards[index] / VECTORS_FILE, mmap_mode="r")[rows[mine]]
             yield block
+
+
+def embed_into(cache: EmbeddingCache, encoder, texts: Sequence[str], keys: np.ndarray, rows: np.ndarray,
+               progress: Callable[[int], object] | None = None) -> None:
+    """featurize's local engine: `texts[rows]` (those the cache lacks: `cache.missing(keys)`) embedded by `encoder`
+    (an embed.Encoder) into new shards of at most SHARD_TEXTS texts."""
+    for start in range(0, len(rows), SHARD_TEXTS):
+        shard_rows = rows[start:start + SHARD_TEXTS]
+        cache.add(keys[shard_rows], lambda out, shard_rows=shard_rows: encoder.embed(
+            [texts[i] for i in shard_rows], out=out, progress=progress))
