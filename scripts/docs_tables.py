@@ -127,6 +127,14 @@ FIGURES = {
         Figure("reduce on 16 workers: Ray over the local engine on 16 cores", "bench/results/ray_scaling.json",
                "steps.ray_16_workers.reduce_ratio_to_local"),
     ),
+    # the baselines a routed batch's summary (metrics/score.json) is compared with: docs/MONITORING_SECURITY.md
+    "monitoring": (
+        Figure("largest topic's share of the tweets", "metrics/metrics.json", "clusters.max_topic_share"),
+        Figure("smallest topic's share of the tweets", "metrics/metrics.json", "clusters.min_topic_share"),
+        Figure("mean top probability, evaluation split", "metrics/metrics.json",
+               "calibration.mean_top_probability_evaluation"),
+        Figure("evaluation tweets flagged `needs_human`", "metrics/metrics.json", "handoff.false_flag_evaluation"),
+    ),
 }
 # the few figures the README shows; the rest are one link away in docs/RESULTS.md
 HEADLINE = (
