@@ -1,7 +1,7 @@
-"""Benchmark: CPU forward passes with torch's threads inside each pass (the way before) against passes side by side,
+"""Study: CPU forward passes with torch's threads inside each pass (the way before) against passes side by side,
 one torch thread each (embed.embed_texts now), on the same tweets in one run: speed, and whether the bits agree.
 
-    .venv/bin/python bench/bench_cpu_passes.py [--texts 3000] [--repeats 2] [-o bench/results/cpu_passes.json]
+    .venv/bin/python research/cpu_passes.py [--texts 3000] [--repeats 2] [-o research/results/cpu_passes.json]
 
 Both make the same fixed-shape passes (embed.fixed_shape_batches) of featurize's batch size. Where the two disagree
 in bits, a vector depended on the thread count, which is what one thread per pass removes.
@@ -10,20 +10,24 @@ in bits, a vector depended on the thread count, which is what one thread per pas
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from tweet_topics.encoding.embed import Encoder, cpu_pass_threads, fixed_shape_batches, forward, tokenised_chunks
+from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.params import load_section
+from tweet_topics.paths import SAMPLE
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
 
-from ray_common import inbound  # noqa: E402
 
-from tweet_topics.encoding.embed import Encoder, cpu_pass_threads, fixed_shape_batches, forward, tokenised_chunks  # noqa: E402,E501
-from tweet_topics.encoding.encoder import EncoderSpec  # noqa: E402
-from tweet_topics.params import load_section  # noqa: E402
+def inbound_texts(limit: int) -> list[str]:
+    """The committed sample's first `limit` inbound tweets with distinct texts."""
+    frame = pd.read_csv(REPO / SAMPLE, dtype=str, keep_default_na=False)
+    return frame.loc[frame["inbound"] == "True", "text"].drop_duplicates().head(limit).tolist()
 
 
 def threads_inside_passes(encoder: Encoder, texts: list[str], threads: int) -> np.ndarray:
@@ -47,9 +51,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results" / "cpu_passes.json")
+    parser.add_argument("-o", "--output", type=Path, default=REPO / "research" / "results" / "cpu_passes.json")
     args = parser.parse_args()
-    texts = inbound(args.texts)["text"].tolist()
+    texts = inbound_texts(args.texts)
     encoder = Encoder.load(EncoderSpec.from_params({**load_section("featurize"), "device": "cpu"}))
     threads = cpu_pass_threads()
     rates: dict[str, list[float]] = {"threads_inside_passes": [], "passes_side_by_side": []}
