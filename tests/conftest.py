@@ -6,6 +6,16 @@ REPO = Path(__file__).resolve().parents[1]
 # the repository's own data: the tests need nothing beside the clone
 TWCS_SAMPLE = REPO / "data" / "sample" / "twcs_sample.csv.xz"
 CLINC150 = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
+# a test that needs a Ray cluster or the S3 server is in the slow tier (`pytest -m slow`): each starts a process tree
+SLOW_FIXTURES = frozenset({"cluster", "store"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark the tests that use a SLOW_FIXTURES fixture slow, before `-m` selects the tier."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def minilm_with_one_tensor_changed(folder: Path) -> Path:

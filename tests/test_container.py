@@ -179,6 +179,7 @@ def test_the_image_exposes_the_service_port():
     assert re.search(r"^EXPOSE 8000$", DOCKERFILE.read_text(), re.MULTILINE)
 
 
+@pytest.mark.slow
 def test_entrypoint_serve_runs_the_service_on_every_interface_without_dvc(tmp_path):
     """`docker run IMAGE serve`: the entrypoint execs `tweet-topics serve --host 0.0.0.0 --port 8000`. The test never
     listens beyond loopback: it holds the port on 127.0.0.1, so the service's bind to 0.0.0.0 fails at once, and
