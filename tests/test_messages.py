@@ -9,7 +9,7 @@ import pytest
 
 from tests.exports import EXPORTS, HEADER, rows
 from tweet_topics.errors import UserError
-from tweet_topics.routing.messages import input_format, read_batches
+from tweet_topics.routing.messages import first_messages, input_format, read_batches
 from tweet_topics.tweets.ingest import MAX_TEXT_CHARS
 
 
@@ -79,6 +79,26 @@ def test_only_inbound_overlong_texts_are_named_in_a_twcs_file(tmp_path, capsys):
     assert read(path)[0] == ["3"]
     assert capsys.readouterr().err.strip().endswith(": row 2")
 
+
+def test_the_first_messages_may_follow_batches_of_replies(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(rows(*(f"{i},brand,False,x,@1 we can help,," for i in range(5)), "9,c,True,x,my card,,"))
+    first = first_messages(read_batches(path, "csv", "text", None, batch_size=2), str(path))
+    assert first.ids == ["9"] and first.texts == ["my card"]
+
+
+def test_rows_all_left_out_are_no_messages_and_the_line_says_why(tmp_path, capsys):
+    long = "z" * (MAX_TEXT_CHARS + 1)
+    path = tmp_path / "t.csv"
+    path.write_bytes(rows("1,brand,False,x,@1 hi,,", f"2,b,True,x,{long},,", "3,c"))
+    with pytest.raises(UserError) as error:
+        first_messages(read_batches(path, "csv", "text", None, batch_size=2), str(path))
+    assert str(error.value) == (f"{path}: no messages to route: 3 rows: 1 from the company (inbound is false), the"
+                                " others left out (see above); nothing was written")
+    assert len(capsys.readouterr().err.splitlines()) == 2  # the warnings for the overlong text and the short row
+    (tmp_path / "long.csv").write_text(f"text\n{long}\n")
+    with pytest.raises(UserError, match="1 row, each left out"):
+        first_messages(read_batches(tmp_path / "long.csv", "csv", "text", None), "long.csv")
 
 def test_many_bad_lines_name_the_first_few(tmp_path, capsys):
     path = tmp_path / "in.csv"

@@ -1,5 +1,5 @@
-"""`tweet-topics predict` on a small real router: every input format, stdin, empty input, clear errors, and the
-refusal of an embedding model whose weights differ from the trained one."""
+"""`tweet-topics predict` on a small real router: every input format, stdin, an input with no message, clear errors,
+-q, and the refusal of an embedding model whose weights differ from the trained one."""
 
 import io
 import json
@@ -174,18 +174,39 @@ def test_a_single_message_gets_the_topic_it_gets_in_a_batch(models, tweets, caps
     assert [record["probability"] for record in alone] == pytest.approx(batch["probability"].tolist(), abs=1e-5)
 
 
-@pytest.mark.parametrize("content", ["", "text\n"])
-def test_an_empty_input_writes_a_header_only(models, tmp_path, capsys, content):
-    (tmp_path / "empty.csv").write_text(content)
-    code, out, err = predict(models, str(tmp_path / "empty.csv"), capsys=capsys)
-    assert code == 0 and out.splitlines()[0].startswith("id,topic_id,topic_label,probability")
-    assert len(out.splitlines()) == 1 and "0 messages" in err
+TWCS_HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+NO_MESSAGES = {
+    "an empty file": ("new.csv", "", "it is empty"),
+    "a header only": ("new.csv", "text\n", "a header and no rows"),
+    "twcs replies only": ("twcs.csv", TWCS_HEADER + "".join(f"{i},AppleSupport,False,x,@1 we can help,,\n"
+                                                           for i in range(12)),
+                          "12 rows, none from a customer (inbound is false on every row)"),
+    "an empty JSONL": ("new.jsonl", "", "it is empty"),
+    "a JSONL of blank lines": ("new.jsonl", "\n  \n", "it is empty"),
+}
 
 
-def test_empty_stdin_writes_nothing_but_a_jsonl_nothing(models, capsys, monkeypatch):
-    code, out, _ = predict(models, "--output-format", "jsonl", "-q", stdin="", monkeypatch=monkeypatch,
-                           capsys=capsys)
-    assert code == 0 and out == ""
+@pytest.mark.parametrize("case", NO_MESSAGES)
+def test_an_input_with_no_message_to_route_is_one_line_and_writes_nothing(models, tmp_path, capsys, case):
+    name, content, why = NO_MESSAGES[case]
+    (tmp_path / name).write_text(content)
+    code, out, err = predict(models, str(tmp_path / name), "-o", str(tmp_path / "out.csv"), "--over-time",
+                             str(tmp_path / "weekly.csv"), capsys=capsys)
+    assert code == 2 and out == ""
+    assert err == f"error: {tmp_path / name}: no messages to route: {why}; nothing was written\n"
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "weekly.csv").exists()
+    (tmp_path / "out.csv").write_text("kept\n")  # an earlier output is left as it was, not emptied
+    code, _, _ = predict(models, str(tmp_path / name), "-o", str(tmp_path / "out.csv"), "-q", capsys=capsys)
+    assert code == 2 and (tmp_path / "out.csv").read_text() == "kept\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([name, "out.csv"])  # no temporary file left
+
+
+@pytest.mark.parametrize("fmt", [[], ["--input-format", "csv"], ["--input-format", "jsonl"]])
+def test_empty_stdin_is_one_line_and_writes_nothing(models, capsys, monkeypatch, fmt):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))  # a CSV is read from its bytes
+    code, out, err = predict(models, *fmt, "-q", capsys=capsys)
+    assert code == 2 and out == ""
+    assert err == "error: <stdin>: no messages to route: it is empty; nothing was written\n"
 
 
 def test_a_missing_text_column_is_one_clear_line(models, tmp_path, capsys):

@@ -89,3 +89,16 @@ def test_an_empty_split_stops_ingest(tmp_path, params):
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "split is empty (1 inbound tweets kept)" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_a_score_input_with_no_message_stops_the_score_stage(tmp_path, params, models):
+    import shutil
+
+    shutil.copytree(models, tmp_path / "models")
+    (tmp_path / "new.csv").write_text("text\n")
+    params["score"].update(input="new.csv", engine="local")
+    result = run_stage("score", tmp_path, params)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["error: new.csv: no messages to route: a header and no rows; nothing was"
+                                          " written"]
+    assert not (tmp_path / "data").exists() and not (tmp_path / "metrics").exists()

@@ -32,6 +32,10 @@ class Batch:
     ids: list[str]
     texts: list[str]
     carried: dict[str, list[str]] = field(default_factory=dict)  # CARRIED name -> a value per message
+    # a table's rows this batch read, those left out included, and of those a twcs file's company replies: why a
+    # batch can be empty
+    read: int = 0
+    replies: int = 0
 
 
 def input_format(source: Path | str | None, requested: str | None) -> str:
@@ -104,7 +108,9 @@ def _csv_batches(source: Path | BinaryIO, name: str, text_column: str, id_column
     for chunk in read_csv_chunks(source, "the input of predict", batch_size, name):
         # numbered as ingest numbers them: the header's line is row 0
         bad_lines.add([(line - 1, why) for line, why in chunk.skipped])
-        yield _frame_batch(chunk.frame, chunk.lines - 1, name, text_column, id_column, too_long)
+        batch = _frame_batch(chunk.frame, chunk.lines - 1, name, text_column, id_column, too_long)
+        batch.read += len(chunk.skipped)
+        yield batch
     bad_lines.note(name)
     too_long.note(name)
 
@@ -123,10 +129,12 @@ def _frame_batch(frame: pd.DataFrame, rows: np.ndarray, name: str, text_column: 
         carried["brand"] = addressed_brand(sane_text(frame[text_column]), no_reply).tolist()
     if twcs:  # the customers' tweets only, as in the pipeline
         keep &= parse_inbound(frame["inbound"], Path(name), rows).to_numpy()
+    replies = int((~keep).sum())
     long = (frame[text_column].str.len() > MAX_TEXT_CHARS).to_numpy()
     too_long.add([(row, "") for row in rows[keep & long].tolist()])
     keep &= ~long
-    return Batch(_kept(ids, keep), _kept(texts, keep), {key: _kept(values, keep) for key, values in carried.items()})
+    return Batch(_kept(ids, keep), _kept(texts, keep), {key: _kept(values, keep) for key, values in carried.items()},
+                 len(frame), replies)
 
 
 def _parquet_batches(source: Path | BinaryIO, name: str, text_column: str, id_column: str | None,
@@ -155,6 +163,29 @@ def _parquet_batches(source: Path | BinaryIO, name: str, text_column: str, id_co
         first += len(frame)
         yield _frame_batch(frame, rows, name, text_column, id_column, too_long)
     too_long.note(name)
+
+
+def first_messages(batches: Iterator[Batch], name: str) -> Batch:
+    """The first batch of `batches` (the input called `name`) with a message in it: a twcs file's replies can fill
+    whole batches. An input with no message to route is a one-line UserError saying why, raised once the input is
+    read and before anything is written."""
+    tables, read, replies = False, 0, 0
+    for batch in batches:
+        if batch.ids:
+            return batch
+        tables, read, replies = True, read + batch.read, replies + batch.replies
+    plural = "s" * (read != 1)
+    if not tables:  # not a line of text, or a CSV without even a header
+        why = "it is empty"
+    elif not read:
+        why = "a header and no rows"
+    elif replies == read:
+        why = f"{read} row{plural}, none from a customer (inbound is false on every row)"
+    elif not replies:
+        why = f"{read} row{plural}, each left out (see above)"
+    else:
+        why = f"{read} rows: {replies} from the company (inbound is false), the others left out (see above)"
+    raise UserError(f"{name}: no messages to route: {why}; nothing was written")
 
 
 class LeftOut:

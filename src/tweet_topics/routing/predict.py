@@ -23,7 +23,7 @@ from tweet_topics.errors import UserError
 from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
 from tweet_topics.io.atomic import atomic_file
 from tweet_topics.io.remote import check_bucket, is_url, output_file, source_path
-from tweet_topics.routing.messages import CARRIED, Batch, input_format, read_batches
+from tweet_topics.routing.messages import CARRIED, Batch, first_messages, input_format, read_batches
 from tweet_topics.routing.router import Router, Routing, TrainedTopics
 from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT
 
@@ -113,14 +113,13 @@ def predict_file(models_dir: Path, source: Path | str | None, output: Path | str
 
     topics = TrainedTopics.load(models_dir)  # checks the models before the input is read
     batches = read_batches(source, input_format(source, input_fmt), text_column, id_column)
-    first = next(batches, None)  # reads and checks the input before the encoder takes seconds to load
-    if over_time is not None and first is not None and "created_at" not in first.carried:
+    # reads and checks the input before the encoder takes seconds to load; an input with no message stops here
+    first = first_messages(batches, str(source or "<stdin>"))
+    if over_time is not None and "created_at" not in first.carried:
         raise UserError(f"{source or '<stdin>'}: no created_at column or field, so no topics over time; give a dated"
                         " file or leave out --over-time")
     if is_url(output):
         check_bucket(output)  # before the encoder takes seconds to load, too
-    if first is None:  # no messages: the header alone, without loading the encoder
-        return predict_stream(topics, None, [], output, output_format(output, output_fmt), progress)
     with nullcontext() if progress else no_loading_bars():
         router = Router.load(models_dir, device, model, topics)
     if router.note and progress:
