@@ -47,6 +47,17 @@ def threads_inside_passes(encoder: Encoder, texts: list[str], threads: int) -> n
     return out
 
 
+def table(results: dict) -> str:
+    """The docs' table: both ways' rates in each repeat, their median ratio and whether the vectors agree."""
+    rates = results["tweets_per_second"]
+    lines = ["| CPU passes | tweets/s, each repeat |", "|---|---|",
+             *(f"| {way.replace('_', ' ')} | {', '.join(f'{rate:.1f}' for rate in values)} |"
+               for way, values in rates.items()),
+             f"| side by side over inside, median | {results['median_ratio_side_by_side_over_inside']:.3f} |",
+             f"| the same bits | {'yes' if results['same_bits'] else 'no'} |"]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=3000)

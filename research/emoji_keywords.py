@@ -4,15 +4,14 @@ occurrences come from an emoji (the view of the same tweet with its emoji remove
 word's untyped occurrences come from emoticons); and each topic's label of the committed run with and without
 `topics.EMOJI_FORM_WORDS` left out.
 
-    .venv/bin/python bench/emoji_keywords.py [--run .]
+    .venv/bin/python research/emoji_keywords.py [--run .]
 
-Writes bench/results/emoji_keywords.json; `table()` gives the docs' table.
+Writes research/results/emoji_keywords.json; `table()` gives the docs' table.
 """
 
 import argparse
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,12 +19,11 @@ import emoji
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+from tweet_topics.discovery import topics as topic_words
+from tweet_topics.params import load_section
+from tweet_topics.text.cleaner import TweetCleaner
 
-from tweet_topics.discovery import topics as topic_words  # noqa: E402
-from tweet_topics.params import load_section  # noqa: E402
-from tweet_topics.text.cleaner import TweetCleaner  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 # the form words of CLDR emoji names, and emoji's most frequent meaning words in the sample
 CANDIDATE_WORDS = ("face", "eye", "hand", "red", "button", "sign", "mark", "symbol", "smile", "grin", "joy", "tear",
@@ -52,7 +50,7 @@ def keyword_sets(preprocessed: pd.DataFrame, labels: np.ndarray, form_words: fro
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=REPO, help="a project whose data/ holds a pipeline run")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "emoji_keywords.json")
+    parser.add_argument("--out", type=Path, default=REPO / "research" / "results" / "emoji_keywords.json")
     args = parser.parse_args(argv)
 
     preprocessed = pd.read_parquet(args.run / "data" / "03_preprocessed" / "discovery.parquet")

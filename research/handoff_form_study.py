@@ -1,7 +1,7 @@
 """Study: would a second view of a message, its form, let the handoff flag foreign messages that its meaning alone
 misses (issue #20 asks for CLINC150's requests flagged at least 95%; the embedding's score flags 0.46)?
 
-    python bench/handoff_form_study.py [--flag-rate 0.04]
+    python research/handoff_form_study.py [--flag-rate 0.04]
 
 CLINC150's requests differ from customer tweets in form as well as in domain: lowercase, no punctuation, shorter.
 The encoder is uncased and reads the text after cleaning, so its vectors barely see that. Here six features of a
@@ -12,7 +12,7 @@ fitted on the discovery tweets alone, as the handoff's score is: an isolation fo
 30 nearest discovery tweets. Each is scored alone and together with the handoff's own score (models/handoff.npz):
 a message's p-value under each score is the share of validation tweets scoring at least as high, and the pair flags
 on the smaller of the two, at the threshold that --flag-rate of the validation tweets pass (the same budget).
-Run it after `dvc repro`; writes bench/results/handoff_form_study.json.
+Run it after `dvc repro`; writes research/results/handoff_form_study.json.
 """
 
 import argparse
@@ -20,7 +20,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-from handoff_study import flagged  # the study's share flagged, rounded as there
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 
@@ -47,6 +46,11 @@ def form_features(texts: list[str]) -> np.ndarray:
     return np.array(rows)
 
 
+def flagged(scores: np.ndarray, threshold: float) -> float:
+    """The share of `scores` above `threshold`, rounded as research/handoff_study.py rounds it."""
+    return round(float(np.mean(scores > threshold)), 4)
+
+
 def p_values(validation: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """The share of validation tweets scoring at least as high as each score."""
     return 1.0 - np.searchsorted(np.sort(validation), scores, side="left") / len(validation)
@@ -56,6 +60,23 @@ def flag_shares(scores: dict[str, np.ndarray], flag_rate: float) -> dict[str, fl
     threshold = np.quantile(scores["validation"], 1 - flag_rate, method="higher")
     return {"false_flag_evaluation": flagged(scores["evaluation"], threshold),
             "foreign_detection": flagged(scores["foreign"], threshold)}
+
+
+SCORE_NAMES = {"meaning_only": "the handoff's score alone (meaning)", "form_isolation_forest": "form: isolation forest",
+               "meaning_and_form_isolation_forest": "meaning or form (isolation forest), one budget",
+               "form_knn_k30": "form: mean distance to the 30 nearest tweets",
+               "meaning_and_form_knn_k30": "meaning or form (30 nearest), one budget"}
+
+
+def table(results: dict) -> str:
+    """The docs' table: each score's share flagged, and how common CLINC150's bare form is among the tweets."""
+    lines = ["| score | evaluation tweets flagged | CLINC150 flagged |", "|---|---|---|"]
+    lines += [f"| {SCORE_NAMES[name]} | {row['false_flag_evaluation']:.4f} | {row['foreign_detection']:.4f} |"
+              for name, row in results["scores"].items()]
+    bare = results["no_capital_no_punctuation_share"]
+    lines += ["", "| share of each set by form | validation tweets | CLINC150 |", "|---|---|---|",
+              f"| no capital letter and no punctuation | {bare['validation']:.4f} | {bare['foreign']:.4f} |"]
+    return "\n".join(lines)
 
 
 def main() -> None:

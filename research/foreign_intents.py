@@ -1,9 +1,9 @@
 """Study: which of the foreign messages (CLINC150's requests) does the handoff leave unflagged, and why?
 
-    python bench/foreign_intents.py
+    python research/foreign_intents.py
 
 Run it after `dvc repro`. With the committed models (models/handoff.npz: its reference tweets, k and threshold) and
-the foreign messages as the foreign stage embedded them, it writes bench/results/foreign_intents.json:
+the foreign messages as the foreign stage embedded them, it writes research/results/foreign_intents.json:
 - the share of each CLINC150 intent's requests flagged at the default threshold, lowest first;
 - for the requests left unflagged, how close they are to the reference tweets, against the validation tweets: the
   share whose out-of-topic score is below the validation tweets' median (as typical of the tweets as a tweet is);
@@ -13,6 +13,7 @@ The reference tweets are the first `max_reference_tweets` of a fixed sample of d
 with the committed sample every discovery tweet is one, so row r of the reference is discovery tweet r.
 """
 
+import argparse
 import json
 import platform
 from pathlib import Path
@@ -37,7 +38,21 @@ def cpu_model() -> str:
                 platform.processor() or platform.machine())
 
 
+def table(results: dict) -> str:
+    """The docs' table: how the handoff's detection of CLINC150 splits by intent."""
+    rows = [("requests flagged", f"{results['flagged']:.4f}"), ("intents", results["intents"]),
+            ("intents never flagged", results["intents_never_flagged"]),
+            ("intents always flagged", results["intents_always_flagged"]),
+            ("unflagged requests scoring below the median validation tweet",
+             f"{results['unflagged_below_validation_median']:.4f}")]
+    never = [label for label, share in results["per_intent_flagged"].items() if share == 0]
+    lines = ["| CLINC150 against the handoff | |", "|---|---|", *(f"| {what} | {value} |" for what, value in rows),
+             f"| never flagged, first of them | {', '.join(never[:8])} |"]
+    return "\n".join(lines)
+
+
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     params = load_sections("foreign", "handoff")
     scorer = load_out_of_topic(MODELS / HANDOFF)
     discovery = read_arrays(EMBEDDINGS)["discovery"]
@@ -56,7 +71,7 @@ def main() -> None:
     tweets = read_frames(PREPARED, ["text"])["discovery"]["text"]
     sample = np.random.default_rng(0).choice(len(unflagged), size=min(EXAMPLES, len(unflagged)), replace=False)
     result = {
-        "command": "python bench/foreign_intents.py",
+        "command": "python research/foreign_intents.py",
         "machine": cpu_model(),
         "threshold": scorer.threshold, "k": scorer.k,
         "foreign_messages": len(frame), "flagged": round(float(frame["flagged"].mean()), 4),

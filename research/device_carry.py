@@ -1,8 +1,8 @@
-"""What bench/bench_ray_scaling.py needs on the device machine (an H200 with 16 cores), packed to fit its transfer
+"""What bench/bench_ray.py --scaling needs on the device machine (an H200 with 16 cores), packed to fit its transfer
 limit of 64 MiB a call, and unpacked there.
 
-    .venv/bin/python bench/device_carry.py pack .device RAY_WHEEL WHEEL...   # here
-    python3 bench/device_carry.py unpack .device /tmp/site /tmp/encoder      # there
+    .venv/bin/python research/device_carry.py pack .device RAY_WHEEL WHEEL...   # here
+    python3 research/device_carry.py unpack .device /tmp/site /tmp/encoder      # there
 
 That machine has PyTorch, sentence-transformers, pandas, pyarrow and scikit-learn, but neither Ray nor the
 encoder's weights, and the two together (a 79 MB wheel, 88 MB of float32 weights) are over the limit. So:
@@ -25,9 +25,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
 
 UNUSED = ("ray/jars/", "ray/rllib/", "ray/serve/", "ray/llm/", "ray/dashboard/client/build/")
 BINARIES = ("ray/_raylet.so", "ray/core/src/ray/gcs/gcs_server", "ray/core/src/ray/raylet/raylet")
@@ -92,6 +89,8 @@ def cosine_to_real(folder: Path) -> float:
 
 
 def main() -> None:
+    if len(sys.argv) < 3 or sys.argv[1] in ("-h", "--help"):
+        raise SystemExit(__doc__)
     command, carry = sys.argv[1], Path(sys.argv[2])
     if command == "pack":
         shutil.rmtree(carry, ignore_errors=True)

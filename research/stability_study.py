@@ -13,7 +13,7 @@ The pipeline's own methods (pca, umap, smoothed-pca) run through tweet_topics' c
 prototyped here: a consensus of 5 UMAP layouts (KMeans on the concatenated one-hot topics) and spectral clustering
 of the kNN graph (20 eigenvectors of the normalised adjacency, rows normalised).
 
-    .venv/bin/python bench/stability_study.py [--only NAME ...] [--out bench/results/stability_study.json]
+    .venv/bin/python research/stability_study.py [--only NAME ...] [--out research/results/stability_study.json]
 """
 
 import argparse
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=CONFIGS, help="configuration ids to run (default: all)")
     parser.add_argument("--refits", type=int, default=4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "stability_study.json")
+    parser.add_argument("--out", type=Path, default=REPO / "research" / "results" / "stability_study.json")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
 

@@ -8,7 +8,7 @@ address one brand, and the number of topics that each of the sample's five large
 of (cross-brand topics). CLINC150's requests hold no handle, so their view, and the labelled scores, are the same
 in every mode: the script counts the requests whose view differs.
 
-    .venv/bin/python bench/handles_study.py [--run .] [--out bench/results/handles_study.json]
+    .venv/bin/python research/handles_study.py [--run .] [--out research/results/handles_study.json]
 """
 
 import argparse
@@ -42,10 +42,19 @@ def brand_scores(brands: np.ndarray, topics: np.ndarray) -> dict:
             "topics_held_by_all_5_largest_brands": int((shares >= 0.1).all(axis=1).sum())}
 
 
+def table(results: dict) -> str:
+    """The docs' table: how much the topics follow the addressed brand in each preprocess.handles mode."""
+    lines = ["| preprocess.handles | NMI(topic, brand) | topics of one brand (90%) | shared by the 5 largest brands |",
+             "|---|---|---|---|"]
+    lines += [f"| {mode} | {results[mode]['nmi_topic_brand']:.3f} | {results[mode]['topics_90pct_one_brand']} | "
+              f"{results[mode]['topics_held_by_all_5_largest_brands']} |" for mode in ("keep", "leading", "all")]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=REPO, help="a project whose data/ holds a pipeline run")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "handles_study.json")
+    parser.add_argument("--out", type=Path, default=REPO / "research" / "results" / "handles_study.json")
     args = parser.parse_args(argv)
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "preprocess", "featurize", path=args.run / "params.yaml")
     discovery = pd.read_parquet(args.run / "data" / "02_prepared" / "discovery.parquet", columns=["text", "brand"])

@@ -5,7 +5,7 @@ in CONFIGS with k = the number of labels for each seed and prints a markdown tab
 NMI and ARI with the mean wall time per seed (reduction + clustering; embedding excluded). Results of finished
 configurations are cached as JSON too, so an interrupted study resumes; --fresh ignores them.
 
-    .venv/bin/python bench/clinc_reduction_study.py [CSV] --cache /tmp/clinc_research
+    .venv/bin/python research/clinc_reduction_study.py [CSV] --cache /tmp/clinc_research
 """
 
 import argparse
@@ -25,7 +25,7 @@ from sklearn.decomposition import PCA
 from tweet_topics.evaluation.labelled import agreement_scores
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = REPO / ".." / "shared" / "data" / "labelled" / "clinc150" / "test.csv"
+DEFAULT_CSV = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"  # committed
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 # Fixed before looking at any result; all are reported. Keys:
