@@ -26,24 +26,33 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
 SAMPLE = REPO.parent / "shared" / "data" / "twcs_sample.csv"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 TEXTS_FILE, MODEL_FOLDER = "tweet_views.json", "model_fp16"
+
+
+def tweet_views(sample: Path) -> list[str]:
+    """The encoder's view of every inbound tweet of a twcs-format CSV."""
+    import pandas as pd
+
+    from tweet_topics.text.cleaner import TweetCleaner
+
+    raw = pd.read_csv(sample, dtype=str, keep_default_na=False)
+    cleaner = TweetCleaner(keywords=False)
+    return [cleaner.embedding_view(text) for text in raw.loc[raw["inbound"] == "True", "text"]]
 
 
 def export(folder: Path, sample: Path) -> dict:
     """The sample's inbound tweet views and the model with float16 weights, into `folder`."""
     import numpy as np
     import torch
-    from bench_onnx_int8 import tweet_views  # this folder is on sys.path when a script runs from it
     from safetensors.torch import load_file, save_file
 
     from tweet_topics.encoding.embed import embed_texts
     from tweet_topics.encoding.encoder import load_encoder, resolve_model
 
     folder.mkdir(parents=True, exist_ok=True)
-    texts = tweet_views(sample, 10**9)
+    texts = tweet_views(sample)
     (folder / TEXTS_FILE).write_text(json.dumps(texts), encoding="utf-8")
     source, target = Path(resolve_model(MODEL)), folder / MODEL_FOLDER
     shutil.rmtree(target, ignore_errors=True)

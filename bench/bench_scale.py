@@ -94,7 +94,6 @@ def timings(root: Path) -> dict[str, dict]:
 
 def encode_ratio(root: Path) -> dict:
     """Featurize's embedding against a bare SentenceTransformer.encode of the same texts, in this process."""
-    sys.path.insert(0, str(REPO / "src"))
     from tweet_topics.encoding.embed import Encoder
     from tweet_topics.encoding.encoder import EncoderSpec
     from tweet_topics.params import load_section
