@@ -81,7 +81,7 @@ def test_build_context_holds_the_project_and_no_secret_or_data():
                  "labelled/dvc.yaml", "data/00_raw/.gitkeep", "data/sample/twcs_sample.csv.xz",
                  "data/labelled/clinc150/test.csv.xz"):
         assert name in context, name
-    assert not any(name.startswith(("tests/", "bench/", ".github/")) for name in context)
+    assert not any(name.startswith(("tests/", "bench/", "research/", ".github/")) for name in context)
     for name in (".dvc/config.local", ".s3_local/credentials.json", ".git/config", ".venv/bin/python",
                  "data/00_raw/twcs.csv", "data/04_embeddings/discovery.npy", "models/classifier.npz",
                  "metrics/metrics.json", ".dvc/cache/files/md5/00/11", "src/tweet_topics/__pycache__/x.pyc"):

@@ -15,7 +15,7 @@ from tests.conftest import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 RUNTIME_CODE = ("src", "stages", "scripts")
-TEST_CODE = ("tests", "bench")
+TEST_CODE = ("tests", "bench", "research")
 LOCKS = {"requirements.txt": (), "requirements-dev.txt": ("test", "lint", "ray"), "requirements-lint.txt": None}
 # the optional engines' libraries, imported only where an engine is chosen (src/tweet_topics/scale)
 OPTIONAL_EXTRAS = ("ray",)
@@ -24,7 +24,8 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
 
 def third_party_imports(folders: tuple[str, ...]) -> dict[str, set[str]]:
     """Top-level module -> the files importing it, for every module neither standard library nor this repository's."""
-    local = {path.stem for folder in ("bench", "tests", "stages", "scripts") for path in (REPO / folder).glob("*.py")}
+    local = {path.stem for folder in ("bench", "research", "tests", "stages", "scripts")
+             for path in (REPO / folder).glob("*.py")}
     local |= {"tweet_topics", "tests"}
     found: dict[str, set[str]] = {}
     for folder in folders:
