@@ -11,7 +11,7 @@ from sklearn.preprocessing import normalize
 UNINFORMATIVE_TERMS = frozenset({"not", "no", "never", "nor"})
 # The words emoji and emoticon names use for a glyph's form, not its meaning ("smiling face with smiling eyes",
 # "raised hand", "red heart"), as the keyword view lemmatises them: in the sample customers seldom write them as words,
-# and "face" led two topic labels (bench/emoji_keywords.py). No term holding one is a keyword. An emoji's meaning
+# and "face" led two topic labels (research/emoji_keywords.py). No term holding one is a keyword. An emoji's meaning
 # words (smile, joy, tear, heart, thumb) stay, and so do form words customers write ("sign in", "button", "mark").
 EMOJI_FORM_WORDS = frozenset({"face", "eye", "hand", "red"})
 # the label of a topic whose tweets hold no keyword at all: a link, an image or a handle and nothing else

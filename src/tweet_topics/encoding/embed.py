@@ -110,7 +110,7 @@ def cpu_pass_threads() -> int:
     One thread per pass, because a pass's bits depended on torch's thread count: on the 16-core device machine, 16
     threads against the 1 of a one-CPU Ray actor changed the vectors (bench/results/ray_scaling_run1.json), where 2
     against 1 on the 2-core machine did not. Passes side by side are also faster than threads inside a pass: 1.29x
-    the tweets/s on 2 cores, the same bits (bench/bench_cpu_passes.py). A lone message's pass loses the second
+    the tweets/s on 2 cores, the same bits (research/cpu_passes.py). A lone message's pass loses the second
     thread: about 48 ms against 45 on 2 cores."""
     import torch
 

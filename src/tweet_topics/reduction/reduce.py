@@ -1,7 +1,7 @@
 """The reduction before clustering, fitted on discovery and applied to every split: neighbourhood smoothing then PCA
 (the default, smoothing.py), PCA alone (the seed's way) or UMAP.
 
-The choice is measured (bench/stability_study.py): smoothing + PCA recovers labelled intents as well as UMAP and
+The choice is measured (research/stability_study.py): smoothing + PCA recovers labelled intents as well as UMAP and
 gives the same topics again under float-sized noise and other seeds, where UMAP's layout does not; PCA alone is
 stable but finds intents less well. A fitted reducer is plain arrays (see artifacts.py), and the same object
 reduces the pipeline's splits and the messages of `predict`.
@@ -221,7 +221,7 @@ def _fit_umap(embeddings: np.ndarray, params: dict) -> UmapReducer:
     sample = np.asarray(embeddings[rows], dtype=np.float32)
     # random_state makes UMAP's optimisation reproducible, but its spectral start (BLAS) and neighbour search (numba)
     # still sum floats in an order set by the thread count: 1 against 2 threads moved 3.5% of the sample's tweets
-    # to another topic (bench/thread_drift.py). One thread gives every machine the same layout.
+    # to another topic (docs/STUDIES.md). One thread gives every machine the same layout.
     with single_thread():
         fitted = umap.UMAP(n_neighbors=n_neighbors, n_components=params["n_components"],
                            min_dist=params["min_dist"], metric="cosine", random_state=params["seed"],

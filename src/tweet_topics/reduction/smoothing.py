@@ -1,7 +1,7 @@
 """Neighbourhood smoothing, then PCA: each embedding averaged with its neighbours' in a fuzzy k-nearest-neighbour
 graph of the fitted (reference) tweets, a few steps, then projected onto the principal components of the result.
 
-Why (bench/stability_study.py): KMeans on UMAP's layout finds intents well, but the layout is a chaotic function of
+Why (research/stability_study.py): KMeans on UMAP's layout finds intents well, but the layout is a chaotic function of
 its input: float-sized noise on the embeddings or another seed moved the sample's topics to ARI 0.6. Averaging over
 UMAP's own kind of neighbour graph keeps what that graph brings to KMeans (a tweet is read together with the tweets
 most like it, so groups tighten) while every step is a continuous function of the embeddings: exact neighbours,

@@ -5,7 +5,7 @@ The score is how far a message is from the tweets the topics were trained on: th
 `k` nearest reference tweets (a sample of discovery) in the embedding space, the space every message passes through
 before the reduction shapes it for the topics. The threshold is the score that `flag_rate` of the validation tweets
 exceed, so `handoff.flag_rate` in params.yaml is the share of ordinary traffic sent to a person; the evaluation split
-checks it. The choice of this score over the others measured is bench/handoff_study.py's table."""
+checks it. The choice of this score over the others measured is research/handoff_study.py's table."""
 
 from dataclasses import dataclass, replace
 from pathlib import Path
