@@ -56,8 +56,8 @@ SOURCES = {
     "metrics/metrics.json": Source(SAME_RUN_MACHINE, COMMITTED_RUN),
     "metrics/labelled.json": Source(SAME_RUN_MACHINE, "`dvc repro labelled/dvc.yaml`"),
     "bench/results/ray_scaling.json": Source(  # its machine is recorded; the command is the device run's
-        "16 cores, NVIDIA H200", "`python bench/bench_ray_scaling.py --model ENCODER_FOLDER --workers 1 4 16"
-        " --cpu-texts 0 --gpu-texts 2000`"),
+        "16 cores, NVIDIA H200", "`python bench/bench_ray.py --scaling --workers 1 4 16` (run before its merge into"
+        " bench_ray.py, as bench_ray_scaling.py)"),
 }
 
 FIGURES = {
@@ -92,8 +92,10 @@ FIGURES = {
                "handoff.held_out_detection_worst"),
     ),
     "service": (
-        Figure("one message at a time: p50 at the client (ms)", "bench/results/service.json", "single.p50_ms", "{:.1f}"),
-        Figure("one message at a time: p99 at the client (ms)", "bench/results/service.json", "single.p99_ms", "{:.1f}"),
+        Figure("one message at a time: p50 at the client (ms)", "bench/results/service.json", "single.p50_ms",
+               "{:.1f}"),
+        Figure("one message at a time: p99 at the client (ms)", "bench/results/service.json", "single.p99_ms",
+               "{:.1f}"),
         Figure("50 clients for a minute: requests", "bench/results/service.json", "concurrent.requests", "{:,}"),
         Figure("50 clients for a minute: failed requests", "bench/results/service.json", "concurrent.failed", "{:,}"),
         Figure("50 clients for a minute: requests per second", "bench/results/service.json",
@@ -251,7 +253,8 @@ def study_table(script: str, results_file: str) -> str:
     return module.table(results(results_file))
 
 
-GENERATORS = {"stages": stages_table, "packages": packages_table, "headline": lambda: figure_table(HEADLINE, compact=True),
+GENERATORS = {"stages": stages_table, "packages": packages_table,
+              "headline": lambda: figure_table(HEADLINE, compact=True),
               **{name: (lambda figures=figures: figure_table(figures)) for name, figures in FIGURES.items()}}
 
 
