@@ -42,12 +42,14 @@ def tweet_views(sample: Path, count: int) -> list[str]:
 def embed_rate(backend: str, sample: Path, count: int) -> float:
     """Texts per second of embed_texts with `backend`, in this process (the --rate mode)."""
     from tweet_topics.encoding.embed import embed_texts
-    from tweet_topics.encoding.encoder import load_encoder
+    from tweet_topics.encoding.encoder import EncoderSpec, load_encoder
     from tweet_topics.params import load_section
 
     texts = tweet_views(sample, count)
     encoder = load_encoder(MODEL, "cpu", backend)
-    batch_size = load_section("featurize", REPO / "params.yaml")["batch_size"]
+    # featurize's batch size on the CPU (`auto` resolved as the torch encoder resolves it), the same for both
+    featurize = load_section("featurize", REPO / "params.yaml")
+    batch_size = EncoderSpec.from_params({**featurize, "device": "cpu", "backend": "torch"}).resolved().batch_size
     embed_texts(encoder, texts[:64], batch_size)  # warm-up
     start = time.perf_counter()
     embed_texts(encoder, texts, batch_size)
