@@ -56,8 +56,8 @@ SOURCES = {
     "metrics/metrics.json": Source(SAME_RUN_MACHINE, COMMITTED_RUN),
     "metrics/labelled.json": Source(SAME_RUN_MACHINE, "`dvc repro labelled/dvc.yaml`"),
     "bench/results/ray_scaling.json": Source(  # its machine is recorded; the command is the device run's
-        "16 cores, NVIDIA H200", "`python bench/bench_ray.py --scaling --workers 1 4 16` (run before its merge into"
-        " bench_ray.py, as bench_ray_scaling.py)"),
+        "16 cores, NVIDIA H200", "`python bench/bench_ray.py --scaling --model ENCODER_FOLDER --workers 1 4 16"
+        " --cpu-texts 0 --gpu-texts 2000` (run as bench_ray_scaling.py, since merged into bench_ray.py)"),
 }
 
 FIGURES = {

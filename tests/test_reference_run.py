@@ -28,9 +28,11 @@ FITTED = ("calibration.temperature",)
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """A copy of the project with its default params (the embedded sample), reproduced from scratch."""
+    """A copy of the project with its default params (the embedded sample), reproduced from scratch, and the optional
+    score stage run on its committed example batch."""
     project = dvc_project.make_project(tmp_path_factory.mktemp("reference"), {})
     dvc_project.dvc("repro", cwd=project, timeout=3600)
+    dvc_project.dvc("repro", "score/dvc.yaml", cwd=project, timeout=600)
     return project
 
 
@@ -74,11 +76,14 @@ def test_a_fresh_repro_gives_the_committed_outputs(run):
         assert fresh[stage] == committed[stage], stage
     if fresh["featurize"] == committed["featurize"]:  # what `git status` would show: no change to either
         assert (run / "dvc.lock").read_bytes() == (REPO / "dvc.lock").read_bytes()
+        assert (run / "score" / "dvc.lock").read_bytes() == (REPO / "score" / "dvc.lock").read_bytes()
         names = committed_metrics_files()
-        assert "metrics/metrics.json" in names
+        assert {"metrics/metrics.json", "metrics/score.json"} <= set(names)
         for name in names:
-            if name != "metrics/labelled.json":  # the optional labelled stage's, not the main path's
+            if name != "metrics/labelled.json":  # the optional labelled stage's, which this run does not repeat
                 assert (run / name).read_bytes() == (REPO / name).read_bytes(), name
+        # every pipeline, the optional ones too: nothing a newcomer would read as missing or broken
+        assert "up to date" in dvc_project.dvc("status", cwd=run).stdout
     else:  # another CPU: its embeddings differ in their last bits
         expected = json.loads((REPO / "metrics" / "metrics.json").read_text())
         assert not metrics_within_tolerance(expected, json.loads((run / "metrics" / "metrics.json").read_text()))
