@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,25 @@ def twcs_sample() -> Path:
     """The committed excerpt of twcs.csv (xz; pandas and ingest read it as it is)."""
     assert TWCS_SAMPLE.is_file(), f"{TWCS_SAMPLE} is missing from the clone: `git checkout -- {TWCS_SAMPLE}`"
     return TWCS_SAMPLE
+
+
+@dataclass(frozen=True)
+class SmallRun:
+    project: Path
+    repro_output: str  # what `dvc repro` printed: the stages it ran, in order
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> SmallRun:
+    """The one small `dvc repro` from scratch (dvc_project.SMALL_RUN_PARAMS) that the slow tier's end-to-end tests
+    share, committed. A test that changes the project works on its own copy (dvc_project.copy_project)."""
+    from tests import dvc_project
+
+    project = dvc_project.make_project(tmp_path_factory.mktemp("small") / "project", dvc_project.SMALL_RUN_PARAMS)
+    result = dvc_project.dvc("repro", cwd=project)
+    dvc_project.run(["git", "add", "-A"], project)
+    dvc_project.run(["git", "commit", "-qm", "first run"], project)
+    return SmallRun(project, result.stdout + result.stderr)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,9 @@ import yaml
 from tests.conftest import REPO
 
 OUTPUT_DIRS = ("data/", "models/", "metrics/", "reports/")
+# the small run the slow tier's end-to-end tests share (tests/conftest.py: small_run): the sample's first 600
+# customer tweets, 6 topics, a sweep of two k
+SMALL_RUN_PARAMS = {"ingest": {"max_inbound": 600}, "kmeans": {"n_clusters": 6}, "sweep": {"k_values": [4, 6]}}
 
 
 def command_env(**extra: str) -> dict[str, str]:
@@ -57,3 +60,16 @@ def make_project(root: Path, params: dict[str, dict]) -> Path:
     run(["git", "add", "-A"], root)
     run(["git", "commit", "-qm", "project"], root)
     return root
+
+
+def copy_project(project: Path, root: Path) -> Path:
+    """A private copy of a project that has run (its git history, DVC cache and outputs), for a test to change."""
+    shutil.copytree(project, root, symlinks=True, ignore=shutil.ignore_patterns("tmp"))
+    return root
+
+
+def output_hashes(project: Path) -> dict[str, str]:
+    """Every output's md5 in the project's dvc.lock (the timings, which always differ, are not outputs)."""
+    return {f"{name}:{out['path']}": out["md5"]
+            for name, stage in yaml.safe_load((project / "dvc.lock").read_text())["stages"].items()
+            for out in stage.get("outs", [])}

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.dvc_project import command_env, project_files, run
+from tests.dvc_project import SMALL_RUN_PARAMS, command_env, output_hashes, project_files, run
 
 DOCKERFILE = REPO / "Dockerfile"
 ENTRYPOINT = "scripts/docker-entrypoint.sh"
@@ -133,21 +133,27 @@ def digests(root: Path, folder: str) -> dict[str, str]:
             for path in sorted((root / folder).rglob("*")) if path.is_file()}
 
 
-@pytest.mark.slow
-def test_entrypoint_runs_the_pipeline_pushes_it_and_routes_messages(tmp_path, server):
+@pytest.fixture(scope="module")
+def entrypoint_run(tmp_path_factory, server):
+    """`docker run IMAGE` outside Docker: the entrypoint's default command, with push, in a copy of the image's /app
+    with the small run's params (dvc_project.SMALL_RUN_PARAMS); the project, the remote's settings and its stderr."""
+    tmp_path = tmp_path_factory.mktemp("container")
     app = image_copy(tmp_path / "app")  # the image runs its embedded sample (the default ingest.source)
     params = yaml.safe_load((app / "params.yaml").read_text())
-    params["ingest"]["max_inbound"] = 600
-    params["kmeans"]["n_clusters"] = 6
-    params["sweep"]["k_values"] = [4, 6]
+    for section, keys in SMALL_RUN_PARAMS.items():
+        params[section].update(keys)
     (app / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     remote = {"DVC_REMOTE_URL": "s3://tweet-topics/container", "DVC_REMOTE_ENDPOINT": server.endpoint,
               "AWS_ACCESS_KEY_ID": server.keys["access_key_id"],
               "AWS_SECRET_ACCESS_KEY": server.keys["secret_access_key"]}
-
-    # docker run IMAGE: the default command, with push
     result = run([str(app / ENTRYPOINT)], app, timeout=1200,
                  env=container_env(tmp_path, **remote, TWEET_TOPICS_PUSH="1"))
+    return app, remote, result
+
+
+@pytest.mark.slow
+def test_entrypoint_runs_the_pipeline_pushes_it_and_routes_messages(entrypoint_run, tmp_path):
+    app, remote, result = entrypoint_run
     assert "entrypoint: dvc push" in result.stderr
     assert "evaluation.macro_f1" in result.stdout or "macro_f1" in result.stdout, result.stdout
     assert (app / "models" / "manifest.json").is_file()
@@ -173,6 +179,16 @@ def test_entrypoint_runs_the_pipeline_pushes_it_and_routes_messages(tmp_path, se
     run([str(fresh / ENTRYPOINT), "dvc", "pull"], fresh, env=container_env(tmp_path, **remote))
     for folder in ("models", "data/04_embeddings", "data/06_clustered"):
         assert digests(fresh, folder) == digests(app, folder) != {}, folder
+
+
+@pytest.mark.slow
+def test_two_runs_from_scratch_in_two_places_give_identical_outputs(entrypoint_run, small_run):
+    """Determinism: the container's run and the slow tier's small run, each from scratch in a copy of its own (one
+    with git, one without), with the same params, give byte-identical outputs: every stage's, models and reports."""
+    app, _, _ = entrypoint_run
+    container, small = output_hashes(app), output_hashes(small_run.project)
+    assert len(small) >= 20
+    assert container == small
 
 
 def test_the_image_exposes_the_service_port():

@@ -1,4 +1,5 @@
-"""`dvc repro` on real tweets in a throwaway git + DVC copy of the project, then the experiment workflow."""
+"""`dvc repro` on real tweets in a throwaway git + DVC copy of the project (a copy of the slow tier's shared small
+run), then the experiment workflow."""
 
 import json
 import os
@@ -20,7 +21,9 @@ from tweet_topics.discovery.topics import NO_WORDS
 
 pytestmark = pytest.mark.slow
 MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
-SWEEP_K = [4, 8, 12]
+SWEEP_K = dvc_project.SMALL_RUN_PARAMS["sweep"]["k_values"]
+N_TOPICS = dvc_project.SMALL_RUN_PARAMS["kmeans"]["n_clusters"]
+N_TWEETS = dvc_project.SMALL_RUN_PARAMS["ingest"]["max_inbound"]
 
 
 def run(args: list[str], cwd: Path) -> str:
@@ -37,18 +40,14 @@ def stages_run(output: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A copy of the project on 3,000 tweets of its own embedded sample (the default ingest.source)."""
-    return dvc_project.make_project(tmp_path_factory.mktemp("project"), {
-        "ingest": {"max_inbound": 3000}, "sweep": {"k_values": SWEEP_K}})
+def project(small_run, tmp_path_factory) -> Path:
+    """This module's own copy of the small run: the sample's first tweets (the default ingest.source), committed."""
+    return dvc_project.copy_project(small_run.project, tmp_path_factory.mktemp("e2e") / "project")
 
 
 @pytest.fixture(scope="module")
-def first_repro(project) -> str:
-    output = dvc("repro", cwd=project)
-    run(["git", "add", "-A"], project)
-    run(["git", "commit", "-qm", "first run"], project)
-    return output
+def first_repro(small_run) -> str:
+    return small_run.repro_output
 
 
 def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
@@ -65,7 +64,7 @@ def test_repro_runs_every_stage_and_scores_are_sane(project, first_repro):
         for name in ("accuracy", "macro_f1", "weighted_f1"):
             assert 0 <= scores[name] <= 1, (split, name)
     assert metrics["evaluation"]["macro_f1"] >= 0.85
-    assert sum(scores["n_tweets"] for scores in splits.values()) == 3000
+    assert sum(scores["n_tweets"] for scores in splits.values()) == N_TWEETS
     for name in ["models/reducer.npz", "metrics/plots/k_sweep.csv", "metrics/topic_changes.json",
                  "models/classifier.npz", "models/manifest.json", "reports/evaluation_predictions.csv",
                  "metrics/classification_report.json", "metrics/plots/confusion_evaluation.csv",
@@ -87,9 +86,9 @@ def test_topics_have_keywords_examples_and_labels_from_their_cluster(project, fi
     discovery = pd.read_parquet(project / "data" / "06_clustered" / "discovery.parquet")
     topic_of = dict(zip(discovery["tweet_id"], discovery["topic_id"], strict=True))
     text_of = dict(zip(discovery["tweet_id"], discovery["text"], strict=True))
-    assert topics["n_topics"] == 8 and len(topics["topics"]) == 8
+    assert topics["n_topics"] == N_TOPICS and len(topics["topics"]) == N_TOPICS
     worded = [topic for topic in topics["topics"] if topic["label"] != NO_WORDS]
-    assert len(worded) >= 7  # at most one topic of tweets with no words (a link or an image and nothing else)
+    assert len(worded) >= N_TOPICS - 1  # at most one topic of tweets with no words (a link or an image only)
     for topic in worded:
         assert len(topic["keywords"]) == 10
         assert len(topic["examples"]) == 5
@@ -109,7 +108,7 @@ def test_cluster_quality_metrics_are_in_range(project, first_repro):
     clusters = json.loads((project / "metrics" / "metrics.json").read_text())["clusters"]
     assert -1 <= clusters["silhouette_cosine"] <= 1
     assert clusters["davies_bouldin"] > 0 and clusters["calinski_harabasz"] > 0
-    assert 0 < clusters["min_topic_share"] <= 1 / 8 <= clusters["max_topic_share"] < 1
+    assert 0 < clusters["min_topic_share"] <= 1 / N_TOPICS <= clusters["max_topic_share"] < 1
     assert -1 <= clusters["stability_ari"] <= 1
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.dvc_project import command_env, dvc, make_project, run
+from tests.dvc_project import command_env, copy_project, dvc, run
 from tests.s3_server import Server
 
 pytestmark = pytest.mark.slow
@@ -36,15 +36,10 @@ def origin(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pushed(tmp_path_factory, server, origin) -> Path:
-    """A small pipeline run (PCA, 400 tweets), committed, pushed to the git origin and to S3."""
-    project = make_project(tmp_path_factory.mktemp("team") / "first", {
-        "ingest": {"max_inbound": 400}, "reduce": {"method": "pca"},
-        "pca": {"n_components": 10}, "kmeans": {"n_clusters": 6, "n_init": 2}, "sweep": {"k_values": [4, 6]}})
+def pushed(small_run, tmp_path_factory, server, origin) -> Path:
+    """A copy of the slow tier's small run, committed, pushed to the git origin and to S3."""
+    project = copy_project(small_run.project, tmp_path_factory.mktemp("team") / "first")
     point_remote_at(project, server.endpoint, server.keys)  # keys in .dvc/config.local, never committed
-    dvc("repro", cwd=project)
-    run(["git", "add", "-A"], project)
-    run(["git", "commit", "-qm", "first run"], project)
     run(["git", "remote", "add", "origin", str(origin)], project)
     run(["git", "push", "-q", "origin", "main"], project)
     dvc("push", cwd=project)
