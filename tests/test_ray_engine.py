@@ -268,6 +268,23 @@ def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, m
     assert "writes a folder (-o)" in capsys.readouterr().err
 
 
+def test_predict_on_ray_refuses_a_file_with_no_message_before_any_actor_starts(models, tmp_path, capsys):
+    """As the local engine does: one line naming the file, exit code 2, no output folder (no cluster is needed to
+    see it: the files are read before Ray is reached)."""
+    from tweet_topics.cli import main
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.csv").write_text("tweet_id,text\n1,my card was declined\n")
+    (shards / "b.csv").write_text("tweet_id,text\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(shards), "--engine", "ray", "-o", str(tmp_path / "routed"), "--models", str(models)])
+    error = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and len(error.splitlines()) == 1
+    assert "b.csv: no messages to route: a header and no rows" in error
+    assert not (tmp_path / "routed").exists()
+
+
 def test_outside_the_project_the_ray_settings_are_the_defaults(tmp_path, monkeypatch):
     from tweet_topics.scale.ray_cluster import DEFAULT_SETTINGS, ray_settings
 

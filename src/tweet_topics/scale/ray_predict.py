@@ -20,7 +20,7 @@ from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
 from tweet_topics.io.atomic import atomic_file
 from tweet_topics.io.remote import check_bucket, is_url, remote_files, remote_kind, source_path, store_environment
-from tweet_topics.routing.messages import Batch, input_format, read_batches
+from tweet_topics.routing.messages import Batch, first_messages, input_format, read_batches
 from tweet_topics.routing.predict import RoutingTally, predict_stream
 from tweet_topics.routing.router import Router, TrainedTopics
 from tweet_topics.scale.ray_cluster import connect, ray_settings, worker_slots
@@ -109,8 +109,9 @@ def predict_on_ray(job: RouteJob, source: Path | str, output: Path | str, batch_
     """Route every message file of `source` into parts in the folder `output` (a path or a URL); the messages per
     file, and each part's tally (`RoutingTally`) in the order of the files and their parts."""
     files = input_files(source)
-    for path in files:  # a bad header fails here, in one line, before any actor loads a model
-        next(read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column, batch_size), None)
+    for path in files:  # a bad header or a file with no message fails here, in one line, before any actor starts
+        first_messages(read_batches(path, input_format(path, job.input_fmt), job.text_column, job.id_column,
+                                    batch_size), str(path))
     TrainedTopics.load(Path(job.models))  # and so do models that are missing or from another run
     folder = output_folder(output)
     ray = connect()
