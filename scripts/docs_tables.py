@@ -63,7 +63,7 @@ SOURCES = {
 FIGURES = {
     "pipeline": (
         Figure("rows in the embedded sample", "metrics/ingest.json", "rows_read", "{:,}"),
-        Figure("customer tweets among them", "metrics/ingest.json", "inbound_tweets", "{:,}"),
+        Figure("customer tweets in the sample", "metrics/ingest.json", "inbound_tweets", "{:,}"),
         Figure("topic stability: mean ARI between refits with new seeds and CPU-sized noise",
                "metrics/metrics.json", "clusters.stability_ari"),
         Figure("silhouette (cosine) of the topics", "metrics/metrics.json", "clusters.silhouette_cosine"),
