@@ -104,9 +104,27 @@ def embedded_with(encoder, texts, batch_size, monkeypatch, short_passes_match) -
     import tweet_topics.encoding.embed as embed
 
     monkeypatch.setattr(embed, "_PASSES", weakref.WeakKeyDictionary())
+    monkeypatch.setattr(embed, "_SHORT_PASSES", {})
     monkeypatch.setattr(embed, "short_passes_match", short_passes_match)
     vectors = embed_texts(encoder, texts, batch_size=batch_size)
     return vectors, embed.passes_for(encoder, batch_size).short
+
+
+def test_the_check_of_short_passes_runs_once_per_weights_not_once_per_load(monkeypatch, tmp_path):
+    """Loading the same weights again (each `predict` call in a process) reuses the check's answer; other weights,
+    or another batch size, are checked anew."""
+    import tweet_topics.encoding.embed as embed
+    from tests.conftest import minilm_with_one_tensor_changed
+
+    checked = []
+    monkeypatch.setattr(embed, "_SHORT_PASSES", {})
+    monkeypatch.setattr(embed, "short_passes_match", lambda encoder, tokeniser, size: checked.append(size) or True)
+    for _ in range(2):
+        embed.passes_for(load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu"), 16)
+    assert checked == [16]
+    embed.passes_for(load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu"), 8)
+    embed.passes_for(load_encoder(str(minilm_with_one_tensor_changed(tmp_path / "other")), "cpu"), 16)
+    assert checked == [16, 8, 16]
 
 
 def test_short_passes_give_the_bits_of_filled_passes_on_this_cpu(encoder, tweet_texts, monkeypatch):

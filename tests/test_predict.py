@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import PREDICT_MODEL, PREDICT_TOPICS, minilm_with_one_tensor_changed
-from tweet_topics.cli import main
+from tweet_topics.cli import main, parser
 from tweet_topics.encoding.encoder import resolve_model
 from tweet_topics.routing.predict import N_ALTERNATIVES, read_batches, route_records
 from tweet_topics.routing.router import Router
@@ -284,10 +284,10 @@ def test_quiet_prints_nothing_on_stderr(models, tweets, tmp_path):
     import sys
 
     tweets.head(20).to_csv(tmp_path / "in.csv", index=False)
-    for quiet in ("-q", "--quiet"):
-        result = subprocess.run(
-            [sys.executable, "-m", "tweet_topics", "predict", "--models", str(models), "--device", "cpu", quiet,
-             str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv")],
-            capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
-        assert result.returncode == 0 and result.stderr == "" and result.stdout == ""
-        assert len(pd.read_csv(tmp_path / "out.csv")) == 20
+    result = subprocess.run(
+        [sys.executable, "-m", "tweet_topics", "predict", "--models", str(models), "--device", "cpu", "-q",
+         str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv")],
+        capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+    assert result.returncode == 0 and result.stderr == "" and result.stdout == ""
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 20
+    assert parser().parse_args(["predict", "--quiet"]).quiet  # the long form is the same flag

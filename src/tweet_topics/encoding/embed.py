@@ -10,7 +10,7 @@ from functools import cache
 
 import numpy as np
 
-from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, device_kind, load_encoder
+from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, device_kind, encoder_fingerprint, load_encoder
 from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
 from tweet_topics.encoding.tokens import PROBE_TEXTS, TokenisedTexts, Tokeniser
 
@@ -129,11 +129,14 @@ class Passes:
 
 
 _PASSES: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+# short_passes_match's answer by the weights' fingerprint, batch size, device and dtype: what it depends on, so that
+# loading the same weights again in a process (each `predict` call of a session, a test) does not probe again
+_SHORT_PASSES: dict[tuple[str, int, str, str], bool] = {}
 
 
 def passes_for(encoder, batch_size: int) -> Passes:
     """The encoder's `Passes` at this batch size, worked out once per encoder, batch size, device and dtype (the
-    check runs the model on probe inputs: about 2 s on the 2-core CPU)."""
+    check runs the model on probe inputs, seconds on the 2-core CPU, once per process for the same weights)."""
     if encoder.device.type == "cpu":
         cpu_pass_threads()  # torch on one thread before any pass, the probes below included
     dtype = next(encoder.parameters()).dtype
@@ -142,7 +145,10 @@ def passes_for(encoder, batch_size: int) -> Passes:
     if key not in known:
         encoder.eval()
         tokeniser = Tokeniser(encoder)
-        known[key] = Passes(tokeniser, short_passes_match(encoder, tokeniser, batch_size))
+        weights = (encoder_fingerprint(encoder), *key)
+        if weights not in _SHORT_PASSES:
+            _SHORT_PASSES[weights] = short_passes_match(encoder, tokeniser, batch_size)
+        known[key] = Passes(tokeniser, _SHORT_PASSES[weights])
     return known[key]
 
 
