@@ -20,10 +20,11 @@ CITATION = re.compile(r"(-?\d[\d,]*(?:\.\d+)?) \(`([^`]+\.json)` → `([^`]+)`\)
 FIGURE = re.compile(r"(?<![\w.\-/:])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+(?!\.\d))(?![\w.]*\d)"
                     r"|(?<![\w.\-/])\d+(?:\.\d+)?\s?(?:%|×|ms\b|s\b|MB\b|GB\b|(?:\w+)?/s\b|minutes?\b|min\b"
                     r"|hours?\b)")
-# a file of ours named in backticks: a path under one of the repository's code folders, or a package module
-OUR_PATH = re.compile(r"`((?:stages|src|scripts|tests|bench|research|docs|\.github|\.ci)/[\w./-]+"
-                      r"|(?:" + "|".join(sorted(p.parent.name for p in docs_tables.PACKAGE.glob("*/__init__.py")))
-                      + r")/\w+\.py)`")
+# a file of ours in backticks: a path under one of the repository's code folders, anywhere in the span (a command
+# names them too; `git show REV:path` names a file that was), or a whole span naming a package module
+OUR_PATH = re.compile(r"(?<![\w/.:])((?:stages|src|scripts|tests|bench|research|docs|\.github|\.ci)/[\w./-]*\w)")
+MODULE = re.compile(r"`((?:" + "|".join(sorted(p.parent.name for p in docs_tables.PACKAGE.glob("*/__init__.py")))
+                    + r")/\w+\.py)`")
 LINK = re.compile(r"\]\((?!https?:|#)([^)\s]+)\)")
 README_MAX_LINES = 200
 
@@ -45,8 +46,8 @@ def uncited_figures(text: str) -> list[str]:
 def missing_paths(text: str, folder: str = ".") -> list[str]:
     """Files of ours a doc in `folder` names (in backticks, or as a relative link or image) that do not exist."""
     missing = [link for link in LINK.findall(text) if not (REPO / folder / link.split("#")[0]).exists()]
-    for path in OUR_PATH.findall(text):
-        path = path.rstrip(".")
+    for path in [found for span in re.findall(r"`([^`]+)`", text) for found in OUR_PATH.findall(span)] + \
+            MODULE.findall(text):
         if "*" in path or "<" in path:
             continue
         candidates = (REPO / path, REPO / "src" / "tweet_topics" / path)
@@ -121,4 +122,5 @@ def test_the_checks_catch_a_stale_table_an_unbacked_figure_and_a_missing_file():
     assert CITATION.findall("0.9 (`metrics/metrics.json` → `clusters.stability_ari`)")
     assert missing_paths("`stages/ingest.py`, `routing/predict.py`, `src/tweet_topics/paths.py`") == []
     assert missing_paths("`stages/nope.py` and `routing/gone.py`") == ["stages/nope.py", "routing/gone.py"]
+    assert missing_paths("`python research/gone.py --all`, `git show abc123:bench/gone.py`") == ["research/gone.py"]
     assert missing_paths("[it](docs/PIPELINE.md#k), [web](https://dvc.org), [gone](docs/GONE.md)") == ["docs/GONE.md"]
