@@ -1,5 +1,4 @@
-"""Sentence-transformers embeddings in which a vector depends on its text alone, written through a memory map; and
-`Encoder`, a loaded model with the resolved spec it runs by."""
+"""Sentence-transformers embeddings in which a vector depends on its text alone, written through a memory map."""
 
 import weakref
 from collections import deque
@@ -107,11 +106,9 @@ def cpu_pass_threads() -> int:
     """How many CPU forward passes run at once, each on one torch thread: torch's thread count when first asked
     (its default is the machine's cores; Ray sets a worker's to its CPUs), then torch is set to one thread.
 
-    One thread per pass, because a pass's bits depended on torch's thread count: on the 16-core device machine, 16
-    threads against the 1 of a one-CPU Ray actor changed the vectors (bench/results/ray_scaling_run1.json), where 2
-    against 1 on the 2-core machine did not. Passes side by side are also faster than threads inside a pass: 1.29x
-    the tweets/s on 2 cores, the same bits (research/cpu_passes.py). A lone message's pass loses the second
-    thread: about 48 ms against 45 on 2 cores."""
+    One thread per pass, because a pass's bits depended on torch's thread count on the 16-core device machine
+    (bench/results/ray_scaling_run1.json); passes side by side are also faster than threads inside a pass, with the
+    same bits (research/cpu_passes.py)."""
     import torch
 
     threads = torch.get_num_threads()
@@ -129,14 +126,12 @@ class Passes:
 
 
 _PASSES: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
-# short_passes_match's answer by the weights' fingerprint, batch size, device and dtype: what it depends on, so that
-# loading the same weights again in a process (each `predict` call of a session, a test) does not probe again
+# short_passes_match by (weights' fingerprint, batch size, device, dtype): the same weights loaded again, no probe
 _SHORT_PASSES: dict[tuple[str, int, str, str], bool] = {}
 
 
 def passes_for(encoder, batch_size: int) -> Passes:
-    """The encoder's `Passes` at this batch size, worked out once per encoder, batch size, device and dtype (the
-    check runs the model on probe inputs, seconds on the 2-core CPU, once per process for the same weights)."""
+    """The encoder's `Passes` at this batch size; the check of short passes runs once per process per weights."""
     if encoder.device.type == "cpu":
         cpu_pass_threads()  # torch on one thread before any pass, the probes below included
     dtype = next(encoder.parameters()).dtype
@@ -279,8 +274,7 @@ def _embed_on_cpu_threads(encoder, passes: Passes, batches: Iterator[tuple[np.nd
 
 @dataclass(frozen=True)
 class Encoder:
-    """A loaded encoder and the resolved spec it runs by: what featurize, predict and the labelled evaluation embed
-    with."""
+    """A loaded encoder and the resolved spec it runs by: what featurize, predict and the labelled evaluation use."""
 
     spec: EncoderSpec  # resolved: no `auto` left
     model: object  # a SentenceTransformer, or the int8 ONNX encoder
