@@ -251,36 +251,35 @@ def test_the_score_stage_on_ray_writes_the_local_stages_file_and_summary(cluster
     assert filecmp.cmp(tmp_path / "joined.csv", tmp_path / "local-50.csv", shallow=False) and summary == local
 
 
-def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, models, tmp_path, capsys):
+def refused_on_ray(models, tmp_path, capsys, second_file: str) -> tuple[int, str]:
+    """`predict --engine ray` on a folder of a good a.csv and `second_file` as b.csv: its exit code and stderr."""
     from tweet_topics.cli import main
 
     shards = tmp_path / "shards"
     shards.mkdir()
     (shards / "a.csv").write_text("tweet_id,text\n1,my card was declined\n")
-    (shards / "b.csv").write_text("tweet_id,message\n2,where is my refund\n")
+    (shards / "b.csv").write_text(second_file)
     with pytest.raises(SystemExit) as exit_info:
         main(["predict", str(shards), "--engine", "ray", "-o", str(tmp_path / "routed"), "--models", str(models)])
-    error = capsys.readouterr().err.strip()
-    assert exit_info.value.code == 2 and "b.csv" in error and "text" in error and len(error.splitlines()) == 1
+    return exit_info.value.code, capsys.readouterr().err.strip()
+
+
+def test_predict_on_ray_refuses_a_bad_file_in_one_line_before_routing(cluster, models, tmp_path, capsys):
+    from tweet_topics.cli import main
+
+    code, error = refused_on_ray(models, tmp_path, capsys, "tweet_id,message\n2,where is my refund\n")
+    assert code == 2 and "b.csv" in error and "text" in error and len(error.splitlines()) == 1
     assert not (tmp_path / "routed").exists()
     with pytest.raises(SystemExit):
-        main(["predict", str(shards), "--engine", "ray", "--models", str(models)])
+        main(["predict", str(tmp_path / "shards"), "--engine", "ray", "--models", str(models)])
     assert "writes a folder (-o)" in capsys.readouterr().err
 
 
 def test_predict_on_ray_refuses_a_file_with_no_message_before_any_actor_starts(models, tmp_path, capsys):
     """As the local engine does: one line naming the file, exit code 2, no output folder (no cluster is needed to
     see it: the files are read before Ray is reached)."""
-    from tweet_topics.cli import main
-
-    shards = tmp_path / "shards"
-    shards.mkdir()
-    (shards / "a.csv").write_text("tweet_id,text\n1,my card was declined\n")
-    (shards / "b.csv").write_text("tweet_id,text\n")
-    with pytest.raises(SystemExit) as exit_info:
-        main(["predict", str(shards), "--engine", "ray", "-o", str(tmp_path / "routed"), "--models", str(models)])
-    error = capsys.readouterr().err.strip()
-    assert exit_info.value.code == 2 and len(error.splitlines()) == 1
+    code, error = refused_on_ray(models, tmp_path, capsys, "tweet_id,text\n")
+    assert code == 2 and len(error.splitlines()) == 1
     assert "b.csv: no messages to route: a header and no rows" in error
     assert not (tmp_path / "routed").exists()
 
