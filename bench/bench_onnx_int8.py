@@ -41,8 +41,9 @@ def tweet_views(sample: Path, count: int) -> list[str]:
 
 def embed_rate(backend: str, sample: Path, count: int) -> float:
     """Texts per second of embed_texts with `backend`, in this process (the --rate mode)."""
-    from tweet_topics.encoding.embed import embed_texts
     from tweet_topics.encoding.encoder import EncoderSpec, load_encoder
+
+    from tweet_topics.encoding.embed import embed_texts
     from tweet_topics.params import load_section
 
     texts = tweet_views(sample, count)
@@ -70,9 +71,9 @@ def speed(sample: Path, count: int, reps: int) -> dict:
 
 def cosine(sample: Path, count: int) -> dict:
     import numpy as np
+    from tweet_topics.encoding.encoder import load_encoder
 
     from tweet_topics.encoding.embed import embed_texts
-    from tweet_topics.encoding.encoder import load_encoder
 
     texts = tweet_views(sample, count)
     vectors = {backend: embed_texts(load_encoder(MODEL, "cpu", backend), texts, 16) for backend in BACKENDS}
@@ -82,7 +83,7 @@ def cosine(sample: Path, count: int) -> dict:
 
 
 def labelled() -> dict:
-    from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+    from tweet_topics.evaluation.labelled import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
     from tweet_topics.params import load_section
 
     params = {section: load_section(section, REPO / "params.yaml") for section in PIPELINE_SECTIONS}

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from tweet_topics.reduction.reduce import reduce_embeddings
-from tweet_topics.routing.messages import read_batches
-from tweet_topics.routing.predict import predict_stream
-from tweet_topics.routing.router import Router
+from tweet_topics.serving.messages import read_batches
+from tweet_topics.serving.predict import predict_stream
+from tweet_topics.serving.router import Router
 
 DEFAULT_SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "twcs_sample.csv"
 

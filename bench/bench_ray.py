@@ -100,7 +100,7 @@ def reducer_on_copies(vectors):
     """A smoothed-PCA reducer (params.yaml's settings) fitted on smoothing.max_fit_tweets stand-in tweets made from
     `vectors`, and the seconds the fit took."""
     from tweet_topics.params import load_sections
-    from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer
+    from tweet_topics.reduction.reduce import fit_reducer
     from tweet_topics.reduction.stand_in import perturbed_copies
 
     params = load_sections(*REDUCE_SECTIONS)
@@ -115,12 +115,12 @@ def route_file(engine: str, models: str, source: str, output: str, batch: str, p
     if engine == "ray":
         from tweet_topics.scale.ray_predict import RouteJob, predict_on_ray
 
-        job = RouteJob(str(Path(models).resolve()), "text", None, None, "csv", None, None)
+        job = RouteJob(str(Path(models).resolve()))
         predict_on_ray(job, Path(source), Path(output), int(batch), int(part_batches))
         return
-    from tweet_topics.routing.messages import read_batches
-    from tweet_topics.routing.predict import predict_stream
-    from tweet_topics.routing.router import Router, TrainedTopics
+    from tweet_topics.serving.messages import read_batches
+    from tweet_topics.serving.predict import predict_stream
+    from tweet_topics.serving.router import Router, TrainedTopics
 
     topics = TrainedTopics.load(Path(models))
     router = Router.load(Path(models), None, None, topics)
@@ -137,9 +137,9 @@ def route_in_a_process(engine: str, *arguments: object, address: str | None = No
 def compare(args: argparse.Namespace) -> None:
     """The default run: each engine against the local one on this machine."""
     import numpy as np
+    from tweet_topics.encoding.encoder import EncoderSpec
 
     from tweet_topics.encoding.embedding_cache import text_keys
-    from tweet_topics.encoding.encoder import EncoderSpec
     from tweet_topics.params import load_section
     from tweet_topics.reduction.reduce import place_on_all_cores, reduce_embeddings
     from tweet_topics.reduction.stand_in import FULL_SCALE_PLACED, perturbed_copies
@@ -225,9 +225,9 @@ def machine() -> dict:
 def scaling(args: argparse.Namespace) -> None:
     """`--scaling`: from 1 to N workers, and the full scale's placement, on the machine with more cores."""
     import numpy as np
+    from tweet_topics.encoding.encoder import EncoderSpec
 
     from tweet_topics.encoding.embedding_cache import text_keys
-    from tweet_topics.encoding.encoder import EncoderSpec
     from tweet_topics.params import load_section
     from tweet_topics.reduction.reduce import REDUCE_BATCH, place_on_all_cores
     from tweet_topics.reduction.stand_in import FULL_SCALE_PLACED, perturbed_copies

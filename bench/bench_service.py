@@ -138,7 +138,7 @@ def batches(url: str, texts: list[str], batch_size: int, count: int) -> dict:
 
 def embedding_rates(models: Path, texts: list[str]) -> dict:
     """featurize's embedding (Encoder.embed) and a bare SentenceTransformer.encode of the same texts, per second."""
-    from tweet_topics.routing.router import Router
+    from tweet_topics.serving.router import Router
 
     router = Router.load(models)
     views = router.messages.encoder_view(texts)

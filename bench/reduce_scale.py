@@ -36,13 +36,13 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from tweet_topics.discovery.cluster import fit_kmeans
-from tweet_topics.discovery.quality import partition_quality
-from tweet_topics.evaluation.labelled import agreement_scores
-from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_embeddings, read_labelled_csv
+from tweet_topics.evaluation.agreement import agreement_scores
+from tweet_topics.evaluation.labelled import PIPELINE_SECTIONS, labelled_embeddings, read_labelled_csv
+from tweet_topics.evaluation.quality import partition_quality
 from tweet_topics.io.datasets import read_arrays
 from tweet_topics.params import load_section, load_sections
 from tweet_topics.paths import EMBEDDINGS, PARAMS, REDUCED
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, UmapReducer, apply_reducer, fit_reducer
+from tweet_topics.reduction.reduce import UmapReducer, apply_reducer, fit_reducer
 from tweet_topics.reduction.stand_in import FULL_SCALE_PLACED, perturbed_copies
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 from sklearn.decomposition import PCA
 
-from tweet_topics.evaluation.labelled import agreement_scores
+from tweet_topics.evaluation.agreement import agreement_scores
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"  # committed

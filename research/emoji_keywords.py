@@ -19,7 +19,7 @@ import emoji
 import numpy as np
 import pandas as pd
 
-from tweet_topics.discovery import topics as topic_words
+from tweet_topics.discovery import descriptions as topic_words
 from tweet_topics.params import load_section
 from tweet_topics.text.cleaner import TweetCleaner
 

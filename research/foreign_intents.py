@@ -25,7 +25,7 @@ from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.params import load_sections
 from tweet_topics.paths import EMBEDDINGS, FOREIGN_EMBEDDINGS, HANDOFF, MODELS, PREPARED
 from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
-from tweet_topics.routing.handoff import load_out_of_topic
+from tweet_topics.training.handoff import load_out_of_topic
 
 RESULT = Path(__file__).parent / "results" / "foreign_intents.json"
 EXAMPLES = 25

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
+from tweet_topics.encoding.encoder import EncoderSpec
 
 from tweet_topics.discovery.cluster import fit_kmeans
 from tweet_topics.encoding.embed import Encoder
-from tweet_topics.encoding.encoder import EncoderSpec
 from tweet_topics.params import load_sections
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer
+from tweet_topics.reduction.reduce import fit_reducer
 from tweet_topics.text.cleaner import HANDLE_MODES, TweetCleaner
 
 REPO = Path(__file__).resolve().parents[1]

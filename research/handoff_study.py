@@ -1,4 +1,4 @@
-"""Study: which out-of-topic score should decide `needs_human` (routing/handoff.py)?
+"""Study: which out-of-topic score should decide `needs_human` (training/handoff.py)?
 
     python research/handoff_study.py [--flag-rate 0.04]
 
@@ -44,8 +44,8 @@ from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.params import load_sections
 from tweet_topics.paths import CLASSIFIER, CLUSTERED, EMBEDDINGS, FOREIGN_EMBEDDINGS, MODELS, REDUCED, REDUCER
 from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, load_reducer, reduce_embeddings
-from tweet_topics.routing.classify import load_classifier, train_classifier
+from tweet_topics.reduction.reduce import fit_reducer, load_reducer, reduce_embeddings
+from tweet_topics.training.classify import load_classifier, train_classifier
 
 RESULT = Path(__file__).parent / "results" / "handoff_study.json"
 UNION_RESULT = Path(__file__).parent / "results" / "handoff_union_study.json"

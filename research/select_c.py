@@ -11,11 +11,11 @@ import argparse
 
 import numpy as np
 
-from tweet_topics.evaluation.evaluate import split_scores
+from tweet_topics.evaluation.scores import split_scores
 from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.params import load_section
 from tweet_topics.paths import CLUSTERED, REDUCED
-from tweet_topics.routing.classify import train_classifier
+from tweet_topics.training.classify import train_classifier
 
 
 def main(grid: list[float]) -> None:

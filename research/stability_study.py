@@ -3,7 +3,7 @@ find human intents (issue #18)? One run gives the table in docs/PIPELINE.md ("St
 
 For each configuration:
 - tweets: the discovery embeddings of a pipeline run (default: data/04_embeddings/discovery.npy) at k = 8.
-  End-to-end stability is tweet_topics.discovery.stability's: the mean ARI over the pairs of --refits refits, each on
+  End-to-end stability is tweet_topics.evaluation.stability's: the mean ARI over the pairs of --refits refits, each on
   its own Gaussian noise (sigma 1e-6) with every seed shifted. "vs unperturbed" is the mean ARI of those refits
   against one fit on the exact embeddings with the base seeds: what a second machine would see. NMI(topic, brand)
   is that unperturbed fit's against the addressed brand (data/03_preprocessed). Seconds are per fit.
@@ -32,11 +32,11 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from tweet_topics.discovery.cluster import fit_kmeans
-from tweet_topics.discovery.stability import perturbed, refit_params
-from tweet_topics.evaluation.labelled import agreement_scores
+from tweet_topics.evaluation.agreement import agreement_scores
+from tweet_topics.evaluation.stability import perturbed, refit_params
 from tweet_topics.params import load_sections
 from tweet_topics.reduction.neighbours import membership_strengths, nearest_others, normalise_rows
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, single_thread
+from tweet_topics.reduction.reduce import fit_reducer, single_thread
 
 REPO = Path(__file__).resolve().parents[1]
 CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
@@ -130,8 +130,9 @@ def clinc_scores(method: str, embeddings: np.ndarray, truth: np.ndarray, params:
 
 
 def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
-    from tweet_topics.encoding.embed import Encoder
     from tweet_topics.encoding.encoder import EncoderSpec
+
+    from tweet_topics.encoding.embed import Encoder
     from tweet_topics.text.cleaner import TweetCleaner
 
     frame = pd.read_csv(CLINC)

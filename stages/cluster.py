@@ -4,10 +4,10 @@ and names applied; a pseudo-labelled dataset per split, the topic descriptions, 
 import numpy as np
 
 from tweet_topics.discovery.cluster import cluster_sizes, fit_kmeans
+from tweet_topics.discovery.descriptions import topic_names
 from tweet_topics.discovery.naming import read_names
 from tweet_topics.discovery.topic_model import build_topics, read_reference
-from tweet_topics.discovery.topics import topic_names
-from tweet_topics.encoding.encoder import model_identity
+from tweet_topics.encoding.identity import model_identity
 from tweet_topics.errors import UserError
 from tweet_topics.io.artifacts import read_json
 from tweet_topics.io.atomic import atomic_dir, write_json
@@ -38,10 +38,10 @@ def main() -> None:
         if not np.array_equal(frame["tweet_id"].to_numpy(), ids[split]):
             raise UserError(f"{REDUCED} and {PREPROCESSED} disagree on the {split} tweets: run `dvc repro`")
     names = read_names(TOPIC_NAMES)
-    kmeans = fit_kmeans(features["discovery"], params["n_clusters"], params)
+    kmeans = fit_kmeans(features["discovery"], params)
     clusters = {split: kmeans.predict(features[split]) for split in frames}
     embedding_model = model_identity(read_json(EMBEDDINGS / ENCODER))
-    topics = build_topics(clusters, params["n_clusters"], read_arrays(EMBEDDINGS, lazy=True)["discovery"],
+    topics = build_topics(clusters, params.n_clusters, read_arrays(EMBEDDINGS, lazy=True)["discovery"],
                           frames["discovery"], read_reference(ACCEPTED_TOPICS, embedding_model), names,
                           embedding_model)
     shown = np.array(topic_names(topics.described), dtype=object)

@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
-from tweet_topics.discovery.quality import partition_quality
-from tweet_topics.discovery.stability import end_to_end_stability
+from tweet_topics.chain import TopicChain
+from tweet_topics.discovery.breakdowns import topics_over_time, topics_per_brand, trending
+from tweet_topics.discovery.descriptions import topic_names
 from tweet_topics.discovery.topic_changes import changes_markdown
-from tweet_topics.discovery.topics import topic_names
-from tweet_topics.evaluation.breakdowns import topics_over_time, topics_per_brand, trending
 from tweet_topics.evaluation.confidence_report import plot_handoff_tradeoff, plot_reliability
-from tweet_topics.evaluation.evaluate import confusion_rows, report, split_scores
 from tweet_topics.evaluation.handoff_eval import handoff_checks
+from tweet_topics.evaluation.quality import partition_quality
 from tweet_topics.evaluation.report import (
     markdown_report,
     plot_confusion,
@@ -26,9 +25,11 @@ from tweet_topics.evaluation.report import (
     topic_map_table,
     topic_sizes_table,
 )
+from tweet_topics.evaluation.scores import confusion_rows, report, split_scores
+from tweet_topics.evaluation.stability import end_to_end_stability
 from tweet_topics.io.atomic import atomic_dir, atomic_file, write_json
 from tweet_topics.io.datasets import read_arrays, read_frames
-from tweet_topics.params import load_sections
+from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_sections
 from tweet_topics.paths import (
     CLASSIFICATION_REPORT,
     CLASSIFIER,
@@ -47,11 +48,10 @@ from tweet_topics.paths import (
     TOPIC_CHANGES,
     TOPICS,
 )
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS
-from tweet_topics.routing.calibration import expected_calibration_error, reliability_table
-from tweet_topics.routing.classify import load_classifier
-from tweet_topics.routing.handoff import load_out_of_topic
 from tweet_topics.stage import run_stage
+from tweet_topics.training.calibration import expected_calibration_error, reliability_table
+from tweet_topics.training.classify import load_classifier
+from tweet_topics.training.handoff import load_out_of_topic
 
 CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full scale
 
@@ -59,6 +59,7 @@ CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full sca
 def main() -> None:
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability", "handoff")
     kmeans = params["kmeans"]
+    chain = TopicChain(reduction=ReductionParams.from_sections(params), kmeans=kmeans)  # embeddings -> topics
     classifier = load_classifier(MODELS / CLASSIFIER)
     topics = json.loads((MODELS / TOPICS).read_text(encoding="utf-8"))
     names = topic_names(topics)
@@ -78,8 +79,8 @@ def main() -> None:
     shown = np.asarray(names, dtype=object)[every["pseudo_label"].to_numpy()]
     branded = every["brand"].to_numpy() != ""
     metrics["clusters"] = {
-        **partition_quality(features["discovery"], discovery_labels, n_topics, kmeans["seed"]),
-        "stability_ari": end_to_end_stability(embeddings, params, params["stability"], kmeans["n_clusters"]),
+        **partition_quality(features["discovery"], discovery_labels, n_topics, kmeans.seed),
+        "stability_ari": end_to_end_stability(embeddings, chain, params["stability"], kmeans.n_clusters),
         # how much the topics follow the brand addressed (issue #19: intents, not brands)
         "nmi_topic_brand": round(float(normalized_mutual_info_score(every["brand"][branded], shown[branded])), 6),
     }
@@ -103,7 +104,7 @@ def main() -> None:
     write_json(METRICS, metrics)
     write_json(CLASSIFICATION_REPORT, report(actual, predicted, names))
     sizes = topic_sizes_table(topics)
-    points = topic_map_table(features["discovery"], discovery_labels, names, kmeans["seed"])
+    points = topic_map_table(features["discovery"], discovery_labels, names, kmeans.seed)
     confusion = confusion_rows(actual, predicted, evaluation["tweet_id"].to_numpy(), names, CONFUSION_MAX_ROWS)
     for name, table in [("confusion_evaluation", confusion), ("topic_sizes", sizes), ("topic_map", points),
                         ("topics_per_brand", per_brand), ("topics_over_time", over_time)]:
@@ -122,7 +123,7 @@ def main() -> None:
         plot_topics_over_time(over_time, tmp / figures["over_time"])
         plot_topics_per_brand(per_brand, tmp / figures["per_brand"])
         plot_reliability(reliability, tmp / figures["reliability"])
-        plot_handoff_tradeoff(tradeoff, params["handoff"]["flag_rate"], tmp / figures["handoff"])
+        plot_handoff_tradeoff(tradeoff, params["handoff"].flag_rate, tmp / figures["handoff"])
         changes = changes_markdown(json.loads(TOPIC_CHANGES.read_text(encoding="utf-8")), topics)
         (tmp / "report.md").write_text(markdown_report(topics, metrics, figures, changes, per_brand,
                                                        trending(over_time)), encoding="utf-8")

@@ -14,9 +14,9 @@ import os
 import numpy as np
 from tqdm import tqdm
 
-from tweet_topics.encoding.embed import Encoder
+from tweet_topics.encoding.backends import load_text_encoder
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, embed_into, text_keys
-from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.encoding.spec import EncoderSpec
 from tweet_topics.io.atomic import atomic_dir, write_json
 from tweet_topics.io.datasets import read_frames, save_array_blocks
 from tweet_topics.io.remote import path_or_url
@@ -29,19 +29,19 @@ CACHE_ROOT = path_or_url(os.environ.get("TWEET_TOPICS_EMBEDDING_CACHE", str(EMBE
 
 def main() -> None:
     params = load_section("featurize")
-    column = f"{params['text_view']}_text"
+    column = f"{params.text_view}_text"
     frames = read_frames(PREPROCESSED, columns=["tweet_id", column])
     texts = {split: frame[column].tolist() for split, frame in frames.items()}
     keys = {split: text_keys(split_texts) for split, split_texts in texts.items()}
     all_texts, all_keys = [text for split in texts.values() for text in split], np.concatenate(list(keys.values()))
     spec = EncoderSpec.from_params(params)
-    if params["engine"] == "ray":
+    if params.engine == "ray":
         from tweet_topics.scale.ray_embed import embed_on_ray
 
         with tqdm(unit="tweet", desc="embed on Ray") as bar:  # the count to embed is printed first
             cache, description, _ = embed_on_ray(spec, CACHE_ROOT, all_texts, all_keys, bar.update, EMBEDDING_CACHE)
     else:
-        encoder = Encoder.load(spec)
+        encoder = load_text_encoder(spec)
         cache = EmbeddingCache.open(CACHE_ROOT, encoder.recipe(), EMBEDDING_CACHE)
         new = cache.missing(all_keys)
         print(f"featurize: {len(all_keys):,} texts, {len(new):,} to embed, the rest from the cache", flush=True)

@@ -4,8 +4,8 @@ handoff.flag_rate of the validation tweets exceed, in models/handoff.npz."""
 from tweet_topics.io.datasets import read_arrays
 from tweet_topics.params import load_section
 from tweet_topics.paths import EMBEDDINGS, HANDOFF, MODELS
-from tweet_topics.routing.handoff import fit_out_of_topic, save_out_of_topic
 from tweet_topics.stage import run_stage
+from tweet_topics.training.handoff import fit_out_of_topic, save_out_of_topic
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ def main() -> None:
     params = load_section("ingest")
     raw_path = raw_file(params, SAMPLE)
     tweets, counts, quarantined = select_inbound(read_twcs(raw_path), raw_path)
-    tweets = cap_tweets(tweets, params["max_inbound"])
-    split = assign_splits(tweets["tweet_id"], params["split_fractions"])
+    tweets = cap_tweets(tweets, params.max_inbound)
+    split = assign_splits(tweets["tweet_id"], params.split_fractions)
     frames = {name: tweets.loc[split == name].reset_index(drop=True) for name in SPLITS}
     for name, frame in frames.items():
         if frame.empty:

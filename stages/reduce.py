@@ -3,22 +3,22 @@ with reduce.engine: ray, the tweets not fitted on are placed on a Ray cluster (s
 
 import numpy as np
 
-from tweet_topics.encoding.encoder import model_identity
+from tweet_topics.encoding.identity import model_identity
 from tweet_topics.io.artifacts import read_json
 from tweet_topics.io.atomic import atomic_dir
 from tweet_topics.io.datasets import read_arrays, read_ids
-from tweet_topics.params import load_sections
+from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_sections
 from tweet_topics.paths import EMBEDDINGS, ENCODER, MODELS, REDUCED, REDUCER
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, place_on_all_cores, save_reducer
+from tweet_topics.reduction.reduce import fit_reducer, place_on_all_cores, save_reducer
 from tweet_topics.stage import run_stage
 
 
 def main() -> None:
-    params = load_sections(*REDUCE_SECTIONS)
+    params = ReductionParams.from_sections(load_sections(*REDUCE_SECTIONS))
     embeddings = read_arrays(EMBEDDINGS, lazy=True)
     ids = read_ids(EMBEDDINGS)
     place = place_on_all_cores
-    if params["reduce"]["engine"] == "ray":
+    if params.reduce.engine == "ray":
         from tweet_topics.scale.ray_reduce import place_on_ray as place
     reducer, discovery = fit_reducer(embeddings["discovery"], params, place)  # reads only the rows it fits
     with atomic_dir(REDUCED) as tmp:

@@ -6,19 +6,19 @@ from tweet_topics.io.atomic import write_json
 from tweet_topics.io.remote import path_or_url
 from tweet_topics.params import load_section
 from tweet_topics.paths import MODELS, SCORE_SUMMARY, SCORED
-from tweet_topics.routing.predict import predict_file
+from tweet_topics.serving.predict import predict_file
 from tweet_topics.stage import run_stage
 
 
 def main() -> None:
     params = load_section("score")
-    if params["engine"] == "ray":
+    if params.engine == "ray":
         from tweet_topics.scale.ray_predict import RouteJob, score_on_ray
 
-        job = RouteJob(str(MODELS.resolve()), params["text_column"], None, None, "csv", None, None)
-        summary = score_on_ray(job, path_or_url(params["input"]), SCORED)
+        job = RouteJob(str(MODELS.resolve()), text_column=params.text_column)
+        summary = score_on_ray(job, path_or_url(params.input), SCORED)
     else:
-        summary = predict_file(MODELS, path_or_url(params["input"]), SCORED, params["text_column"])
+        summary = predict_file(MODELS, path_or_url(params.input), SCORED, text_column=params.text_column)
     write_json(SCORE_SUMMARY, summary)
 
 

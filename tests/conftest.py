@@ -25,7 +25,6 @@ def minilm_with_one_tensor_changed(folder: Path) -> Path:
 
     import numpy as np
     from safetensors.numpy import load_file, save_file
-
     from tweet_topics.encoding.encoder import resolve_model
 
     shutil.copytree(resolve_model("sentence-transformers/all-MiniLM-L6-v2"), folder)
@@ -115,14 +114,14 @@ predict's and the service's tests route with (trained once per test session)."""
     import json
 
     from sklearn.cluster import KMeans
-
     from tweet_topics.encoding.encoder import model_identity
+
+    from tweet_topics.chain import MessagePipeline
     from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
     from tweet_topics.reduction.reduce import fit_reducer, save_reducer
-    from tweet_topics.routing.classify import save_classifier, train_classifier
-    from tweet_topics.routing.handoff import fit_out_of_topic, save_out_of_topic
-    from tweet_topics.routing.manifest import build_manifest
-    from tweet_topics.routing.pipeline import MessagePipeline
+    from tweet_topics.training.classify import save_classifier, train_classifier
+    from tweet_topics.training.handoff import fit_out_of_topic, save_out_of_topic
+    from tweet_topics.training.manifest import build_manifest
 
     folder = tmp_path_factory.mktemp("models")
     params = {"preprocess": {"language": "english", "handles": "keep"},

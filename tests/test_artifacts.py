@@ -14,10 +14,10 @@ from tweet_topics.io.artifacts import load_arrays, save_arrays
 from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
 from tweet_topics.reduction.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
 from tweet_topics.reduction.smoothing import SmoothedPcaReducer
-from tweet_topics.routing.classify import load_classifier, save_classifier, train_classifier
-from tweet_topics.routing.handoff import fit_out_of_topic, save_out_of_topic
-from tweet_topics.routing.manifest import build_manifest, read_manifest
-from tweet_topics.routing.router import TrainedTopics
+from tweet_topics.serving.router import TrainedTopics
+from tweet_topics.training.classify import load_classifier, save_classifier, train_classifier
+from tweet_topics.training.handoff import fit_out_of_topic, save_out_of_topic
+from tweet_topics.training.manifest import build_manifest, read_manifest
 
 PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
           "featurize": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding",

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from tweet_topics.evaluation.breakdowns import (
+from tweet_topics.discovery.breakdowns import (
     period_counts,
     period_shares,
     topics_over_time,

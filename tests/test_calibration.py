@@ -1,16 +1,16 @@
-"""Temperature scaling and the calibration error (routing/calibration.py, classify.LinearClassifier)."""
+"""Temperature scaling and the calibration error (training/calibration.py, classify.LinearClassifier)."""
 
 import numpy as np
 import pytest
 
 from tweet_topics.io.artifacts import save_arrays
-from tweet_topics.routing.calibration import (
+from tweet_topics.training.calibration import (
     expected_calibration_error,
     fit_temperature,
     reliability_table,
     softmax,
 )
-from tweet_topics.routing.classify import LinearClassifier, load_classifier, save_classifier
+from tweet_topics.training.classify import LinearClassifier, load_classifier, save_classifier
 
 
 def sampled(scores: np.ndarray, temperature: float, seed: int = 0) -> np.ndarray:

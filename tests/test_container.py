@@ -77,7 +77,7 @@ def build_context() -> list[str]:
 def test_build_context_holds_the_project_and_no_secret_or_data():
     context = set(build_context())
     for name in ("dvc.yaml", "dvc.lock", "params.yaml", "requirements.txt", "pyproject.toml", ".dvc/config",
-                 "stages/featurize.py", "src/tweet_topics/routing/router.py", ENTRYPOINT, "score/dvc.yaml",
+                 "stages/featurize.py", "src/tweet_topics/serving/router.py", ENTRYPOINT, "score/dvc.yaml",
                  "labelled/dvc.yaml", "data/00_raw/.gitkeep", "data/sample/twcs_sample.csv.xz",
                  "data/labelled/clinc150/test.csv.xz"):
         assert name in context, name

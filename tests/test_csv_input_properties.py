@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tweet_topics.io.csv_input import read_csv_chunks, read_csv_rows
-from tweet_topics.routing.messages import read_batches
+from tweet_topics.serving.messages import read_batches
 
 # A text ending in CR, written unquoted before an LF line end, is a CRLF line end to any reader: left out.
 texts = st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),

@@ -1,11 +1,11 @@
-"""The handoff's out-of-topic score and needs_human threshold (routing/handoff.py), and its checks
+"""The handoff's out-of-topic score and needs_human threshold (training/handoff.py), and its checks
 (evaluation/handoff_eval.py), on embeddings whose geometry is known."""
 
 import numpy as np
 import pytest
 
 from tweet_topics.evaluation.handoff_eval import handoff_checks
-from tweet_topics.routing.handoff import fit_out_of_topic, load_out_of_topic, save_out_of_topic
+from tweet_topics.training.handoff import fit_out_of_topic, load_out_of_topic, save_out_of_topic
 
 PARAMS = {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50_000, "max_tweets": 20_000, "seed": 0}
 
@@ -78,8 +78,8 @@ def test_two_overlapping_topics_are_not_new_to_each_other(world):
 
 def test_one_neighbour_search_serves_the_smoothing_and_the_handoff_with_the_same_bits(world):
     from tweet_topics.reduction.reduce import fit_reducer, reduce_embeddings
-    from tweet_topics.routing.classify import train_classifier
-    from tweet_topics.routing.router import TrainedTopics
+    from tweet_topics.serving.router import TrainedTopics
+    from tweet_topics.training.classify import train_classifier
 
     embeddings, labels, _ = world
     discovery = embeddings["discovery"].astype(np.float32)

@@ -1,67 +1,67 @@
-import numpy as np
+import json
+import subprocess
+import sys
+
+import pandas as pd
 import pytest
 
-from tweet_topics.evaluation.labelled import agreement_scores, hungarian_accuracy, purity
+from tests.conftest import CLINC150, REPO
+from tweet_topics.errors import UserError
+from tweet_topics.evaluation.labelled import read_labelled_csv
 
-KEYS = {"accuracy", "nmi", "ari", "homogeneity", "completeness"}
-
-
-def _table_to_labels(table: list[list[int]]) -> tuple[list[str], list[int]]:
-    """Expand a contingency table (rows = gold labels, columns = clusters) into two label lists."""
-    true, found = [], []
-    for row, counts in enumerate(table):
-        for column, count in enumerate(counts):
-            true += [f"label-{row}"] * count
-            found += [column] * count
-    return true, found
+SCORES = ("accuracy", "nmi", "ari", "homogeneity", "completeness")
 
 
-@pytest.mark.parametrize("rename", [lambda c: {"a": 7, "b": 0, "c": 3}[c], lambda c: f"cluster {c.upper()}"])
-def test_clusters_equal_to_labels_score_one_whatever_their_ids(rename):
-    true = ["a", "b", "c", "a", "c", "b", "b", "a"]
-    scores = agreement_scores(true, [rename(label) for label in true])
-    assert set(scores) == KEYS
-    assert all(value == 1.0 for value in scores.values()), scores
+@pytest.fixture(scope="module")
+def clinc_slice(tmp_path_factory):
+    frame = pd.read_csv(CLINC150)
+    labels = sorted(frame["label"].unique())[:5]
+    path = tmp_path_factory.mktemp("clinc") / "slice.csv"
+    frame[frame["label"].isin(labels)].to_csv(path, index=False)
+    return path
 
 
-def test_hungarian_accuracy_uses_the_optimal_matching_when_k_differs_from_the_label_count():
-    # label 0: 4 / 3 / 1 in clusters 0 / 1 / 2; label 1: 3 / 0 / 0.
-    # Greedy (largest cell first) maps label 0 -> cluster 0 and gets 4 + 0; the optimum is 3 + 3.
-    true, found = _table_to_labels([[4, 3, 1], [3, 0, 0]])
-    assert hungarian_accuracy(true, found) == pytest.approx(6 / 11)
-    # and with more labels than clusters: the third label cannot be matched at all
-    true, found = _table_to_labels([[5, 0], [1, 4], [0, 2]])
-    assert hungarian_accuracy(true, found) == pytest.approx(9 / 12)
+def tweet_topics(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "tweet_topics", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
 
 
-def test_purity_takes_each_clusters_majority():
-    true, found = _table_to_labels([[4, 3, 1], [3, 0, 0]])
-    assert purity(true, found) == pytest.approx((4 + 3 + 1) / 11)
+def test_command_scores_a_clinc_slice(clinc_slice, tmp_path):
+    result = tweet_topics("labelled", str(clinc_slice), "-o", str(tmp_path / "labelled.json"),
+                          "--params", str(REPO / "params.yaml"), "--models", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads((tmp_path / "labelled.json").read_text())
+    assert scores["n_texts"] == 150 and scores["n_labels"] == 5 and scores["k"] == 5
+    for name in SCORES:
+        assert 0 <= scores[name] <= 1, name
+    assert scores["accuracy"] > 0.6  # five distinct intents: far above chance (0.2)
+    assert "trained_topics" not in scores  # no trained models in --models
 
 
-def test_singleton_clusters_have_perfect_purity_but_not_accuracy():
-    true = ["x"] * 5 + ["y"] * 5
-    found = list(range(10))
-    assert purity(true, found) == 1.0
-    assert hungarian_accuracy(true, found) == pytest.approx(2 / 10)
+def test_command_with_a_missing_column_is_one_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("message,intent\nhello,greet\n")
+    result = tweet_topics("labelled", "bad.csv", "--params", str(REPO / "params.yaml"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: bad.csv: missing column 'text';"
+                                     " a labelled file needs the columns text,label")
+    assert not (tmp_path / "metrics").exists()
 
 
-def test_random_assignment_scores_low():
-    rng = np.random.default_rng(0)
-    true = rng.integers(0, 20, size=4000).astype(str)
-    scores = agreement_scores(true, rng.integers(0, 20, size=4000))
-    assert scores["accuracy"] < 0.12
-    assert scores["nmi"] < 0.05
-    assert abs(scores["ari"]) < 0.01
-    assert scores["homogeneity"] < 0.05 and scores["completeness"] < 0.05
+@pytest.mark.parametrize(("content", "message"), [
+    ("text,label\na,x\nb,x\n", "needs at least two different labels"),
+    ("", "the file is empty"),
+])
+def test_bad_labelled_files(tmp_path, content, message):
+    (tmp_path / "l.csv").write_text(content)
+    with pytest.raises(UserError, match=message):
+        read_labelled_csv(tmp_path / "l.csv")
 
 
-def test_scores_are_rounded_to_six_decimals():
-    true, found = _table_to_labels([[4, 3, 1], [3, 0, 0]])
-    for value in agreement_scores(true, found).values():
-        assert value == round(value, 6)
+def test_missing_labelled_file(tmp_path):
+    with pytest.raises(UserError, match="file not found"):
+        read_labelled_csv(tmp_path / "nope.csv")
 
 
-def test_mismatched_lengths_are_rejected():
-    with pytest.raises(ValueError):
-        hungarian_accuracy(["a", "b"], [0])
+def test_empty_texts_and_labels_are_left_out(tmp_path):
+    (tmp_path / "l.csv").write_text("text,label\nhello,greet\n,greet\nbye,\nsee you,leave\n")
+    assert read_labelled_csv(tmp_path / "l.csv")["text"].tolist() == ["hello", "see you"]

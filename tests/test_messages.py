@@ -9,7 +9,7 @@ import pytest
 
 from tests.exports import EXPORTS, HEADER, rows
 from tweet_topics.errors import UserError
-from tweet_topics.routing.messages import first_messages, input_format, read_batches
+from tweet_topics.serving.messages import first_messages, input_format, read_batches
 from tweet_topics.tweets.ingest import MAX_TEXT_CHARS
 
 

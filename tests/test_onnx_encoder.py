@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from tweet_topics.encoding.encoder import describe_encoder, load_encoder
 
 from tweet_topics.encoding.embed import embed_texts, embedding_recipe
-from tweet_topics.encoding.encoder import describe_encoder, load_encoder
 from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
 from tweet_topics.errors import UserError
 
@@ -114,7 +114,8 @@ def test_a_model_without_mean_pooling_is_a_clear_error(int8):
 def test_predict_embeds_with_the_backend_its_models_were_trained_with(int8, int8_vectors, tweets):
     """A manifest that records featurize.backend onnx-int8 gives predict the int8 encoder, and the same vectors."""
     from tweet_topics.encoding.encoder import EncoderSpec
-    from tweet_topics.routing.router import Router, TrainedTopics
+
+    from tweet_topics.serving.router import Router, TrainedTopics
 
     featurize = {"model": MODEL, "text_view": "embedding", "batch_size": 16, "device": "auto", "backend": "onnx-int8"}
     manifest = {"embedding_model": describe_encoder(MODEL, int8),

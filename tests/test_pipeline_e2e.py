@@ -17,7 +17,7 @@ import yaml
 
 from tests import dvc_project
 from tests.conftest import CLINC150
-from tweet_topics.discovery.topics import NO_WORDS
+from tweet_topics.discovery.descriptions import NO_WORDS
 
 pytestmark = pytest.mark.slow
 MAIN_PATH = ["ingest", "prepare", "preprocess", "featurize", "reduce", "cluster", "train", "evaluate"]
@@ -176,9 +176,9 @@ def test_the_stages_predict_and_the_labelled_evaluation_run_one_composition(proj
     score stage) and through the labelled evaluation; and the router's topics are the evaluate stage's."""
     import numpy as np
 
-    from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_embeddings
+    from tweet_topics.evaluation.labelled import PIPELINE_SECTIONS, labelled_embeddings
     from tweet_topics.params import load_sections
-    from tweet_topics.routing.router import Router
+    from tweet_topics.serving.router import Router
 
     evaluated = pd.read_csv(project / "reports" / "evaluation_predictions.csv", dtype={"tweet_id": str}).head(300)
     ingested = pd.read_parquet(project / "data" / "01_ingested" / "evaluation.parquet").set_index("tweet_id")

@@ -6,12 +6,12 @@ import json
 
 import pandas as pd
 import pytest
+from tweet_topics.encoding.encoder import resolve_model
 
 from tests.conftest import PREDICT_MODEL, PREDICT_TOPICS, minilm_with_one_tensor_changed
 from tweet_topics.cli import main, parser
-from tweet_topics.encoding.encoder import resolve_model
-from tweet_topics.routing.predict import N_ALTERNATIVES, read_batches, route_records
-from tweet_topics.routing.router import Router
+from tweet_topics.serving.predict import N_ALTERNATIVES, read_batches, route_records
+from tweet_topics.serving.router import Router
 
 MODEL = PREDICT_MODEL
 N_TOPICS = PREDICT_TOPICS
@@ -105,7 +105,7 @@ def test_a_brand_column_or_field_is_carried_to_the_output(models, tmp_path, caps
 
 
 def test_over_time_of_a_dated_file_is_the_evaluate_stages_view_of_its_topics(models, tweets, tmp_path, capsys):
-    from tweet_topics.evaluation.breakdowns import topics_over_time
+    from tweet_topics.discovery.breakdowns import topics_over_time
 
     tweets.to_csv(tmp_path / "dated.csv", index=False)
     code, _, err = predict(models, str(tmp_path / "dated.csv"), "-o", str(tmp_path / "out.csv"), "--over-time",

@@ -15,7 +15,7 @@ import yaml
 from tests.conftest import REPO
 from tweet_topics.errors import UserError
 from tweet_topics.io.datasets import SPLITS
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS, fit_reducer, reduce_embeddings
+from tweet_topics.reduction.reduce import fit_reducer, reduce_embeddings
 from tweet_topics.scale import ray_predict, ray_reduce
 from tweet_topics.scale.ray_cluster import LOOPBACK, LocalCluster, require_ray
 
@@ -153,9 +153,9 @@ def joined_parts(folder: Path, stem: str) -> list[str]:
 @pytest.mark.slow
 def assert_parts_are_the_local_rows(models: Path, sources: list[Path], parts: Path) -> None:
     """Each source's parts in `parts`, read in order, are the rows predict_stream writes for it in batches of 50."""
-    from tweet_topics.routing.messages import input_format, read_batches
-    from tweet_topics.routing.predict import predict_stream
-    from tweet_topics.routing.router import Router, TrainedTopics
+    from tweet_topics.serving.messages import input_format, read_batches
+    from tweet_topics.serving.predict import predict_stream
+    from tweet_topics.serving.router import Router, TrainedTopics
 
     topics = TrainedTopics.load(models)
     router = Router.load(models, None, None, topics)
@@ -183,7 +183,7 @@ def test_predict_on_ray_writes_the_rows_the_local_command_writes(cluster, models
     folder.mkdir()
     tweets[["tweet_id", "text"]][:230].to_csv(folder / "monday.csv", index=False)
     tweets[["tweet_id", "text"]][230:300].to_parquet(folder / "tuesday.parquet", index=False)
-    job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
+    job = ray_predict.RouteJob(str(models))
     summary = ray_predict.predict_on_ray(job, folder, tmp_path / "parts", batch_size=50, part_batches=2)
     assert summary["files"] == {"monday.csv": 230, "tuesday.parquet": 70}
     assert len(list((tmp_path / "parts").glob("monday-*.csv"))) == 3  # 5 batches of at most 50, 2 per part
@@ -200,7 +200,7 @@ def test_predict_on_ray_routes_a_folder_of_s3_objects_into_s3(cluster, store, mo
     tweets[["tweet_id", "text"]][120:150].to_parquet(tmp_path / "tuesday.parquet", index=False)
     for name in ("monday.csv", "tuesday.parquet"):
         upload(f"s3://{BUCKET}/inbox/{name}", (tmp_path / name).read_bytes())
-    job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
+    job = ray_predict.RouteJob(str(models))
     summary = ray_predict.predict_on_ray(job, f"s3://{BUCKET}/inbox/", f"s3://{BUCKET}/outbox", batch_size=50,
                                          part_batches=2)
     assert summary["files"] == {"monday.csv": 120, "tuesday.parquet": 30}
@@ -227,9 +227,9 @@ def test_the_score_stage_on_ray_writes_the_local_stages_file_and_summary(cluster
     """score.engine ray: the stage's predictions and metrics/score.json are what the local stage writes (predict_file),
     and no parts are left behind; a file in several parts is joined in order, its tallies into predict's summary."""
     from tweet_topics.io.atomic import write_json
-    from tweet_topics.routing.messages import read_batches
-    from tweet_topics.routing.predict import predict_file, predict_stream
-    from tweet_topics.routing.router import Router, TrainedTopics
+    from tweet_topics.serving.messages import read_batches
+    from tweet_topics.serving.predict import predict_file, predict_stream
+    from tweet_topics.serving.router import Router, TrainedTopics
 
     project = tmp_path / "ray"
     (project / "inbox").mkdir(parents=True)
@@ -242,7 +242,7 @@ def test_the_score_stage_on_ray_writes_the_local_stages_file_and_summary(cluster
     assert filecmp.cmp(tmp_path / "local.json", project / "metrics" / "score.json", shallow=False)
     assert sorted(path.name for path in (project / "data" / "07_scored").iterdir()) == ["predictions.csv"]
 
-    job = ray_predict.RouteJob(str(models), "text", None, None, "csv", None, None)
+    job = ray_predict.RouteJob(str(models))
     summary = ray_predict.score_on_ray(job, source, tmp_path / "joined.csv", batch_size=50, part_batches=2)
     topics = TrainedTopics.load(models)
     router = Router.load(models, None, None, topics)
@@ -287,6 +287,6 @@ def test_predict_on_ray_refuses_a_file_with_no_message_before_any_actor_starts(m
 def test_outside_the_project_the_ray_settings_are_the_defaults(tmp_path, monkeypatch):
     from tweet_topics.scale.ray_cluster import DEFAULT_SETTINGS, ray_settings
 
-    assert ray_settings() == yaml.safe_load((REPO / "params.yaml").read_text())["ray"]
+    assert ray_settings().as_dict() == yaml.safe_load((REPO / "params.yaml").read_text())["ray"]
     monkeypatch.chdir(tmp_path)
     assert ray_settings() == DEFAULT_SETTINGS

@@ -11,8 +11,8 @@ from tests.s3_server import BUCKET, forget_clients, upload
 from tweet_topics.cli import main
 from tweet_topics.errors import UserError
 from tweet_topics.io.remote import download, path_or_url, remote_files, remote_kind, source_path
-from tweet_topics.routing.messages import input_format, read_batches
 from tweet_topics.scale.ray_predict import MESSAGE_SUFFIXES, input_files, part_name
+from tweet_topics.serving.messages import input_format, read_batches
 
 
 def messages(source, fmt=None) -> list[tuple]:
@@ -54,9 +54,9 @@ def test_predict_writes_an_object_with_the_local_files_bytes(store, models, twee
 
 def test_a_predict_that_stops_leaves_no_object(store, models, tweets):
     """The store shows an output whole or not at all: the object is uploaded only once every batch is written."""
-    from tweet_topics.routing.messages import Batch
-    from tweet_topics.routing.predict import predict_stream
-    from tweet_topics.routing.router import Router, TrainedTopics
+    from tweet_topics.serving.messages import Batch
+    from tweet_topics.serving.predict import predict_stream
+    from tweet_topics.serving.router import Router, TrainedTopics
 
     topics = TrainedTopics.load(models)
     router = Router.load(models, topics=topics)

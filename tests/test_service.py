@@ -22,10 +22,10 @@ from tests.conftest import REPO
 from tests.dvc_project import command_env
 from tweet_topics.cli import main
 from tweet_topics.paths import MANIFEST, TOPICS
-from tweet_topics.routing.predict import route_records
-from tweet_topics.routing.router import Router
-from tweet_topics.routing.serve import bind
-from tweet_topics.routing.service_input import LIMITS
+from tweet_topics.serving.predict import route_records
+from tweet_topics.serving.router import Router
+from tweet_topics.serving.serve import bind
+from tweet_topics.serving.service_input import LIMITS
 
 START_TIMEOUT_S = 180
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tweet_topics.discovery.stability import end_to_end_stability, perturbed, refit_params, stability_sample
+from tweet_topics.evaluation.stability import end_to_end_stability, perturbed, refit_params, stability_sample
 
 PARAMS = {"reduce": {"method": "smoothed-pca"},
           "pca": {"n_components": 5, "whiten": False, "seed": 0, "max_fit_tweets": 200000},

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tweet_topics.discovery.descriptions import typicality
 from tweet_topics.discovery.naming import TopicNames, apply_merges, read_names
 from tweet_topics.discovery.topic_changes import changes_markdown
 from tweet_topics.discovery.topic_identity import align, reach, topic_means
 from tweet_topics.discovery.topic_model import Reference, accept, build_topics, read_reference
-from tweet_topics.discovery.topics import typicality
 from tweet_topics.errors import UserError
 
 DIMENSION = 16

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tweet_topics.discovery.quality import partition_quality
-from tweet_topics.discovery.topics import ctfidf_keywords, describe_topics, representative_indices, short_label
+from tweet_topics.discovery.descriptions import ctfidf_keywords, describe_topics, representative_indices, short_label
+from tweet_topics.evaluation.quality import partition_quality
 
 TEXTS = ["refund card charge", "card declined refund", "card charge twice",
          "login password reset", "password locked login", "reset password app"]
@@ -58,7 +58,7 @@ def test_representatives_are_the_most_typical_members_with_something_to_say():
 
 
 def test_typicality_is_the_cosine_to_the_own_topic_mean():
-    from tweet_topics.discovery.topics import typicality
+    from tweet_topics.discovery.descriptions import typicality
 
     embeddings = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
     means = np.array([[1.0, 0.0], [0.0, 1.0]])

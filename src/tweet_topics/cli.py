@@ -25,14 +25,15 @@ def period(value: str) -> str:
 
 
 def predict_command(args: argparse.Namespace) -> None:
-    from tweet_topics.routing.predict import predict_file
+    from tweet_topics.serving.predict import predict_file
 
     if args.engine == "ray":
         return predict_on_ray_command(args)
     source = None if args.input in (None, Path("-")) else args.input
-    summary = predict_file(args.models, source, args.output, args.text_column, args.id_column,
-                           args.input_format, args.output_format, args.device, args.model, progress=not args.quiet,
-                           over_time=args.over_time, period=args.period)
+    summary = predict_file(args.models, source, args.output, text_column=args.text_column,
+                           id_column=args.id_column, input_fmt=args.input_format, output_fmt=args.output_format,
+                           device=args.device, model=args.model, progress=not args.quiet, over_time=args.over_time,
+                           period=args.period)
     if not args.quiet:
         print(f"predict: {summary['n_messages']} messages -> {args.output or 'stdout'}", file=sys.stderr)
         for trend in summary.get("trending", []):
@@ -46,8 +47,9 @@ def predict_on_ray_command(args: argparse.Namespace) -> None:
     if args.input in (None, Path("-")) or args.output is None or args.over_time is not None:
         raise UserError("predict --engine ray reads a file or a folder of message files and writes a folder (-o);"
                         " stdin, stdout and --over-time are the local engine's")
-    job = RouteJob(str(args.models.resolve()), args.text_column, args.id_column, args.input_format,
-                   args.output_format or "csv", args.device, args.model)
+    job = RouteJob(str(args.models.resolve()), text_column=args.text_column, id_column=args.id_column,
+                   input_fmt=args.input_format, output_fmt=args.output_format or "csv", device=args.device,
+                   model=args.model)
     summary = predict_on_ray(job, args.input, args.output)
     if not args.quiet:
         print(f"predict: {summary['n_messages']} messages from {len(summary['files'])} files -> {args.output}",
@@ -55,18 +57,19 @@ def predict_on_ray_command(args: argparse.Namespace) -> None:
 
 
 def labelled_command(args: argparse.Namespace) -> None:
-    from tweet_topics.evaluation.labelled_eval import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
+    from tweet_topics.chain import TopicChain
+    from tweet_topics.evaluation.labelled import labelled_evaluation, read_labelled_csv
     from tweet_topics.io.atomic import write_json
-    from tweet_topics.params import load_section
-    from tweet_topics.routing.router import TrainedTopics
+    from tweet_topics.params import CHAIN_SECTIONS, ChainParams, load_sections
+    from tweet_topics.serving.router import TrainedTopics
 
-    params = {section: load_section(section, args.params) for section in PIPELINE_SECTIONS}
+    chain = TopicChain.from_params(ChainParams.from_sections(load_sections(*CHAIN_SECTIONS, path=args.params)))
     if args.k is not None and args.k < 2:
         raise UserError(f"--k is {args.k}; it must be at least 2 (or leave it out: k = the number of labels)")
     trained = TrainedTopics.load(args.models) if (args.models / paths.MANIFEST).is_file() else None
     if args.seeds < 1:
         raise UserError(f"--seeds is {args.seeds}; it must be at least 1")
-    result = labelled_evaluation(read_labelled_csv(args.csv), params, args.k, trained, args.seeds)
+    result = labelled_evaluation(read_labelled_csv(args.csv), chain, args.k, trained, args.seeds)
     write_json(args.output, result)
     scores = ", ".join(f"{name} {result[name]:.3f}" for name in ("accuracy", "nmi", "ari", "homogeneity",
                                                                    "completeness"))
@@ -96,7 +99,7 @@ def port(value: str) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> None:
-    from tweet_topics.routing.serve import serve
+    from tweet_topics.serving.serve import serve
 
     serve(args.models, args.host, args.port, args.device, args.model)
 

@@ -1,2 +1,2 @@
-"""Topics found in the data: KMeans, stable ids and people's names across retrains, keywords and labels, quality
-and stability."""
+"""Topics found in the data: KMeans, stable ids and people's names across retrains, c-TF-IDF descriptions, and the
+topics' breakdowns by brand and over time."""

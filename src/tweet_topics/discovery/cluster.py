@@ -10,9 +10,10 @@ from tweet_topics.reduction.sampling import fit_rows
 MINIBATCH_SIZE = 4096
 
 
-def fit_kmeans(features: np.ndarray, n_clusters: int, params: dict) -> KMeans | MiniBatchKMeans:
-    """KMeans with `n_clusters` fitted as the kmeans section of params.yaml says (seed, n_init, algorithm,
-    max_fit_tweets); assign every row with `.predict`, since `labels_` covers only the fitted rows."""
+def fit_kmeans(features: np.ndarray, params) -> KMeans | MiniBatchKMeans:
+    """KMeans fitted as params.KMeansParams says (n_clusters, seed, n_init, algorithm, max_fit_tweets); assign every
+    row with `.predict`, since `labels_` covers only the fitted rows."""
+    n_clusters = params.n_clusters
     if n_clusters > len(features):
         raise UserError(
             f"kmeans.n_clusters is {n_clusters} but the discovery split has only {len(features)} tweets:"
@@ -20,12 +21,12 @@ def fit_kmeans(features: np.ndarray, n_clusters: int, params: dict) -> KMeans | 
         )
     from threadpoolctl import threadpool_limits
 
-    sample = np.asarray(features[fit_rows(len(features), params["max_fit_tweets"], params["seed"])])
-    if params["algorithm"] == "minibatch":
-        model = MiniBatchKMeans(n_clusters=n_clusters, random_state=params["seed"], n_init=params["n_init"],
+    sample = np.asarray(features[fit_rows(len(features), params.max_fit_tweets, params.seed)])
+    if params.algorithm == "minibatch":
+        model = MiniBatchKMeans(n_clusters=n_clusters, random_state=params.seed, n_init=params.n_init,
                                 batch_size=MINIBATCH_SIZE)
     else:
-        model = KMeans(n_clusters=n_clusters, random_state=params["seed"], n_init=params["n_init"])
+        model = KMeans(n_clusters=n_clusters, random_state=params.seed, n_init=params.n_init)
     with threadpool_limits(1):  # its centroid sums depend on the OpenMP thread count; one thread, same centroids
         return model.fit(sample)
 

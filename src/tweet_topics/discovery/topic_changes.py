@@ -1,6 +1,6 @@
 """What a retrain changed against the accepted topics, as markdown: for the report and the retrain pull request."""
 
-from tweet_topics.discovery.topics import display_name
+from tweet_topics.discovery.descriptions import display_name
 
 
 def changes_markdown(changes: dict, topics: dict) -> str:

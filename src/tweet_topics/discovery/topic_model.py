@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tweet_topics.discovery.descriptions import describe_topics, typicality
 from tweet_topics.discovery.naming import TopicNames, apply_merges
 from tweet_topics.discovery.topic_identity import align, first_ids, reach, topic_means
-from tweet_topics.discovery.topics import describe_topics, typicality
 from tweet_topics.io.artifacts import read_json
 from tweet_topics.io.atomic import write_json
 

@@ -9,9 +9,11 @@ from functools import cache
 
 import numpy as np
 
-from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder, device_kind, encoder_fingerprint, load_encoder
+from tweet_topics.encoding.identity import describe_encoder, encoder_fingerprint
 from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
+from tweet_topics.encoding.spec import EncoderSpec, device_kind
 from tweet_topics.encoding.tokens import PROBE_TEXTS, TokenisedTexts, Tokeniser
+from tweet_topics.encoding.weights import load_encoder
 
 # predict's batch of messages
 CHUNK_SIZE = 2048
@@ -189,8 +191,8 @@ def embedding_recipe(description: dict, encoder, batch_size: int, device: str | 
 
 
 def encoding_on(spec: EncoderSpec) -> tuple[EncoderSpec, dict, dict]:
-    """`Encoder.load(spec)`'s spec, `recipe()` and `description()` on spec's device, worked out on this machine's
-    CPU from the same weights in the same dtype, with no forward pass: for a GPU only Ray's workers have."""
+    """`SentenceEncoder.load(spec)`'s spec, `recipe()` and `description()` on spec's device, worked out on this
+    machine's CPU from the same weights in the same dtype, with no forward pass: for a GPU only Ray's workers have."""
     resolved = spec.resolved()
     model = load_encoder(resolved.model, "cpu", resolved.backend, resolved.dtype)
     description = describe_encoder(resolved.model, model)
@@ -270,30 +272,3 @@ def _embed_on_cpu_threads(encoder, passes: Passes, batches: Iterator[tuple[np.nd
         while queued:
             finish_one()
     return out
-
-
-@dataclass(frozen=True)
-class Encoder:
-    """A loaded encoder and the resolved spec it runs by: what featurize, predict and the labelled evaluation use."""
-
-    spec: EncoderSpec  # resolved: no `auto` left
-    model: object  # a SentenceTransformer, or the int8 ONNX encoder
-
-    @classmethod
-    def load(cls, spec: EncoderSpec) -> "Encoder":
-        spec = spec.resolved()
-        model = load_encoder(spec.model, spec.device, spec.backend, spec.dtype)
-        if not isinstance(model, OnnxInt8Encoder):
-            passes_for(model, spec.batch_size)  # its check runs now, not in the first message's time
-        return cls(spec, model)
-
-    def embed(self, texts: Sequence[str], out: np.ndarray | None = None,
-              progress: Callable[[int], object] | None = None) -> np.ndarray:
-        return embed_texts(self.model, texts, self.spec.batch_size, out, progress)
-
-    def description(self) -> dict:
-        """encoder.json: the weights (name, fingerprint, dimension) and how they ran (`encoded_with`)."""
-        return {**describe_encoder(self.spec.model, self.model), "encoded_with": self.spec.record()}
-
-    def recipe(self) -> dict:
-        return embedding_recipe(describe_encoder(self.spec.model, self.model), self.model, self.spec.batch_size)

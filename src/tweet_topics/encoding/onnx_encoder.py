@@ -118,7 +118,7 @@ def export_key(source) -> str:
     import onnxruntime
     import torch
 
-    from tweet_topics.encoding.encoder import encoder_fingerprint
+    from tweet_topics.encoding.identity import encoder_fingerprint
 
     config = {key: value for key, value in source[0].auto_model.config.to_dict().items() if key != "_name_or_path"}
     made_from = {"fingerprint": encoder_fingerprint(source), "config": config,

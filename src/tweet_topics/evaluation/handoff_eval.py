@@ -7,18 +7,19 @@ measured in the embedding space."""
 import numpy as np
 import pandas as pd
 
+from tweet_topics.params import HandoffParams
 from tweet_topics.reduction.sampling import fit_rows
-from tweet_topics.routing.handoff import OutOfTopic, flag_threshold, reference_scorer
+from tweet_topics.training.handoff import OutOfTopic, flag_threshold, reference_scorer
 
 TRADEOFF_RATES = (0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 
 
-def checked_rows(n_rows: int, params: dict) -> np.ndarray:
-    return fit_rows(n_rows, params["max_tweets"], params["seed"])
+def checked_rows(n_rows: int, params: HandoffParams) -> np.ndarray:
+    return fit_rows(n_rows, params.max_tweets, params.seed)
 
 
 def handoff_checks(scorer: OutOfTopic, embeddings: dict, labels: dict, foreign: np.ndarray, names: list[str],
-                   params: dict) -> tuple[dict, pd.DataFrame]:
+                   params: HandoffParams) -> tuple[dict, pd.DataFrame]:
     """metrics.json's handoff section and the trade-off table (one row per flag rate). `embeddings` and `labels` are
     per split (discovery, validation, evaluation: pseudo-labels); `names` are the topics' in the labels' order."""
     rows = {split: checked_rows(len(embeddings[split]), params) for split in ("validation", "evaluation")}
@@ -27,10 +28,10 @@ def handoff_checks(scorer: OutOfTopic, embeddings: dict, labels: dict, foreign: 
     foreign_scores = scorer.scores(foreign)
     held_out = [held_out_scores(topic, embeddings, labels, rows, params) for topic in range(len(names))]
     metrics = {
-        "flag_rate": params["flag_rate"], "threshold": scorer.threshold,
+        "flag_rate": params.flag_rate, "threshold": scorer.threshold,
         "false_flag_evaluation": share_above(evaluation, scorer.threshold),
         "foreign_detection": share_above(foreign_scores, scorer.threshold),
-        **held_out_summary(held_out, names, params["flag_rate"]),
+        **held_out_summary(held_out, names, params.flag_rate),
     }
     table = pd.DataFrame([{
         "flag_rate": rate,
@@ -41,7 +42,7 @@ def handoff_checks(scorer: OutOfTopic, embeddings: dict, labels: dict, foreign: 
     return metrics, table
 
 
-def held_out_scores(topic: int, embeddings: dict, labels: dict, rows: dict, params: dict) -> dict:
+def held_out_scores(topic: int, embeddings: dict, labels: dict, rows: dict, params: HandoffParams) -> dict:
     """The scores of `topic`'s evaluation tweets, and of the other validation tweets (from which
     `held_out_summary` sets the threshold), by a scorer that never saw `topic`."""
     scorer = reference_scorer(embeddings["discovery"], params, keep=labels["discovery"] != topic)

@@ -1,49 +1,60 @@
-"""Agreement between unsupervised clusters and gold labels, for evaluating topic discovery on labelled data."""
+"""Labelled evaluation: run the pipeline's text → embedding → reduction → KMeans (chain.py) on
+human-labelled messages and measure how well the clusters agree with the labels; also how the trained topics cover
+those labels."""
 
-from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn import metrics
+import pandas as pd
+
+from tweet_topics.chain import TopicChain
+from tweet_topics.errors import UserError
+from tweet_topics.evaluation.agreement import agreement_scores, purity
+from tweet_topics.io.csv_input import read_csv_rows
 
 
-def _contingency(true_labels: Sequence, cluster_ids: Sequence) -> np.ndarray:
-    """Counts with one row per gold label and one column per cluster; labels and ids may be any hashable values."""
-    true = np.asarray(true_labels)
-    found = np.asarray(cluster_ids)
-    if true.shape != found.shape or true.ndim != 1:
-        raise ValueError(f"labels must be 1-D and equally long, got {true.shape} and {found.shape}")
-    if true.size == 0:
-        raise ValueError("true_labels and cluster_ids are empty")
-    return metrics.cluster.contingency_matrix(true, found)
+def read_labelled_csv(path: Path) -> pd.DataFrame:
+    """The `text,label` rows of a CSV, without empty texts or labels."""
+    frame = read_csv_rows(path, "set labelled.path or pass a CSV of text,label").frame
+    missing = [column for column in ("text", "label") if column not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: missing column '{missing[0]}'; a labelled file needs the columns text,label")
+    frame = frame.loc[(frame["text"].str.strip() != "") & (frame["label"].str.strip() != ""), ["text", "label"]]
+    if frame["label"].nunique() < 2:
+        raise UserError(f"{path}: needs at least two different labels, found {frame['label'].nunique()}")
+    return frame.reset_index(drop=True)
 
 
-def hungarian_accuracy(true_labels: Sequence, cluster_ids: Sequence) -> float:
-    """Share of items correct under the best one-to-one mapping of clusters to labels.
+def labelled_evaluation(frame: pd.DataFrame, chain: TopicChain, k: int | None = None, trained=None,
+                        seeds: int = 1) -> dict:
+    """Cluster the labelled texts with the pipeline's chain (k = number of labels unless given) and score them:
+    the mean over `seeds` runs, each with every seed of the chain shifted (TopicChain.reseeded), and each run.
 
-    When k differs from the number of labels, the surplus clusters (or labels) stay unmatched
-    and their items count as wrong, so over-clustering cannot inflate the score the way purity does.
+    `trained` is an optional serving.router.TrainedTopics of the models from `dvc repro`.
     """
-    table = _contingency(true_labels, cluster_ids)
-    rows, cols = linear_sum_assignment(table, maximize=True)
-    return float(table[rows, cols].sum() / table.sum())
-
-
-def purity(true_labels: Sequence, cluster_ids: Sequence) -> float:
-    """Share of items whose cluster's majority label is their own label."""
-    table = _contingency(true_labels, cluster_ids)
-    return float(table.max(axis=0).sum() / table.sum())
-
-
-def agreement_scores(true_labels: Sequence, cluster_ids: Sequence) -> dict[str, float]:
-    true = np.asarray(true_labels)
-    found = np.asarray(cluster_ids)
-    homogeneity, completeness, _ = metrics.homogeneity_completeness_v_measure(true, found)
-    scores = {
-        "accuracy": hungarian_accuracy(true, found),
-        "nmi": metrics.normalized_mutual_info_score(true, found),
-        "ari": metrics.adjusted_rand_score(true, found),
-        "homogeneity": homogeneity,
-        "completeness": completeness,
+    texts, truth = frame["text"].tolist(), frame["label"].to_numpy()
+    k = k or int(frame["label"].nunique())
+    embeddings = chain.embed(texts)
+    runs = [agreement_scores(truth, chain.reseeded(seed).topics(embeddings, k)) for seed in range(seeds)]
+    kmeans = chain.kmeans
+    result = {
+        "n_texts": len(texts), "n_labels": int(frame["label"].nunique()), "k": k,
+        "config": {"text_view": chain.text_view, "model": chain.encoder_spec.model,
+                   "reduce_method": chain.reduction.reduce.method, "kmeans_seed": kmeans.seed,
+                   "kmeans_n_init": kmeans.n_init, "seeds": seeds},
+        **{name: round(float(np.mean([run[name] for run in runs])), 6) for name in runs[0]},
+        "std": {name: round(float(np.std([run[name] for run in runs])), 6) for name in runs[0]},
+        "runs": runs,
     }
-    return {name: round(float(value), 6) for name, value in scores.items()}
+    if trained is not None:
+        result["trained_topics"] = trained_topic_coverage(trained.probabilities(embeddings), truth)
+    return result
+
+
+def trained_topic_coverage(probabilities: np.ndarray, truth: np.ndarray) -> dict:
+    """How the topics routed by the trained pipeline (their probabilities per text) line up with the human labels."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    topics = probabilities.argmax(axis=1)
+    return {"nmi": round(float(normalized_mutual_info_score(truth, topics)), 6),
+            "purity": round(purity(truth, topics), 6), "n_topics": int(probabilities.shape[1])}

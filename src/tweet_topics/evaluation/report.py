@@ -12,8 +12,8 @@ import pandas as pd  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
-from tweet_topics.discovery.topics import display_name, topic_names  # noqa: E402
-from tweet_topics.evaluation.breakdowns import MIN_BRAND_TWEETS  # noqa: E402
+from tweet_topics.discovery.breakdowns import MIN_BRAND_TWEETS  # noqa: E402
+from tweet_topics.discovery.descriptions import display_name, topic_names  # noqa: E402
 from tweet_topics.evaluation.confidence_report import confidence_lines  # noqa: E402
 
 MAP_MAX_POINTS = 3000

@@ -21,11 +21,13 @@ coordinates (tested), and a message gets the same coordinates alone or in a batc
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.decomposition import PCA
 
 from tweet_topics.errors import UserError
+from tweet_topics.reduction.base import FittedReduction
 from tweet_topics.reduction.neighbours import (
     NEIGHBOUR_BLOCK,
     nearest_neighbours,
@@ -99,6 +101,23 @@ class SmoothedPcaReducer:
         return {"levels": self.levels, "sigma": self.sigma, "radius": self.radius, "fitted_rows": self.fitted_rows,
                 "mean": self.mean, "components": self.components}
 
+    def settings(self) -> dict[str, Any]:
+        return {"n_neighbors": self.n_neighbors}
+
+    def shares_search(self, reference: np.ndarray, k: int) -> bool:
+        """Whether `neighbours` finds the k nearest rows of `reference` (the handoff's, with the default params)."""
+        return k <= CANDIDATE_FACTOR * self.n_neighbors and np.array_equal(reference, self.levels[0])
+
+    @classmethod
+    def fit(cls, embeddings: np.ndarray, params) -> FittedReduction:
+        """The reference keeps its fitted coordinates; `params` holds the smoothing and pca sections."""
+        reducer, reduced = fit_smoothed_pca(embeddings, params.smoothing, params.pca)
+        return FittedReduction(reducer, reducer.fitted_rows, reduced)
+
+    @classmethod
+    def from_saved(cls, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> "SmoothedPcaReducer":
+        return cls(**arrays, n_neighbors=settings["n_neighbors"])
+
 
 def candidates(points: np.ndarray, reference: np.ndarray, k: int,
                exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -148,16 +167,16 @@ def smooth(points: np.ndarray, indices: np.ndarray, weights: np.ndarray, levels:
     return smoothed
 
 
-def fit_smoothed_pca(embeddings: np.ndarray, smoothing: dict, pca: dict) -> tuple[SmoothedPcaReducer, np.ndarray]:
+def fit_smoothed_pca(embeddings: np.ndarray, smoothing, pca) -> tuple[SmoothedPcaReducer, np.ndarray]:
     """The reducer fitted on a fixed sample of at most smoothing.max_fit_tweets rows of `embeddings` (a memory map
-    is fine) and those rows reduced; `smoothing` and `pca` are the params sections of the same name."""
-    k, steps = smoothing["n_neighbors"], smoothing["steps"]
+    is fine) and those rows reduced; `smoothing` and `pca` are params.SmoothingParams and params.PcaParams."""
+    k, steps = smoothing.n_neighbors, smoothing.steps
     if len(embeddings) <= k + 1:
         raise UserError(f"smoothing needs more than {k + 1} discovery tweets (it has {len(embeddings)}):"
                         " lower smoothing.n_neighbors or raise ingest.max_inbound")
-    rows = fit_rows(len(embeddings), smoothing["max_fit_tweets"], smoothing["seed"])
+    rows = fit_rows(len(embeddings), smoothing.max_fit_tweets, smoothing.seed)
     reference = normalise_rows(np.asarray(embeddings[rows], dtype=np.float32))
-    n_components = pca["n_components"]
+    n_components = pca.n_components
     if n_components > min(reference.shape):
         raise UserError(f"pca.n_components is {n_components} but smoothing fits at most {min(reference.shape)}"
                         f" ({reference.shape[0]} tweets x {reference.shape[1]} dimensions): lower pca.n_components")
@@ -172,7 +191,7 @@ def fit_smoothed_pca(embeddings: np.ndarray, smoothing: dict, pca: dict) -> tupl
         levels.append(np.vstack([smooth(previous[block], indices[block], weights[block], previous[np.newaxis])
                                  for block in blocks]))
     smoothed = levels.pop()
-    fitted = PCA(n_components=n_components, random_state=pca["seed"]).fit(normalise_rows(smoothed))
+    fitted = PCA(n_components=n_components, random_state=pca.seed).fit(normalise_rows(smoothed))
     reducer = SmoothedPcaReducer(levels=np.stack(levels), sigma=sigma, radius=radius, fitted_rows=rows,
                                  mean=fitted.mean_.astype(np.float32),
                                  components=fitted.components_.astype(np.float32), n_neighbors=k)

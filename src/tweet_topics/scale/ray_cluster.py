@@ -13,19 +13,19 @@ import time
 from dataclasses import dataclass, field
 
 from tweet_topics.errors import UserError
-from tweet_topics.params import load_section
+from tweet_topics.params import RayParams, load_section
 from tweet_topics.paths import PARAMS
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 120
 
 
-DEFAULT_SETTINGS = {"address": "", "cpus_per_worker": 1}
+DEFAULT_SETTINGS = RayParams(address="", cpus_per_worker=1)
 
 
-def ray_settings() -> dict:
+def ray_settings() -> RayParams:
     """params.yaml's `ray` section; its defaults where there is no params.yaml (predict run outside the project)."""
-    return load_section("ray") if PARAMS.is_file() else dict(DEFAULT_SETTINGS)
+    return load_section("ray") if PARAMS.is_file() else DEFAULT_SETTINGS
 
 
 def require_ray():
@@ -50,7 +50,7 @@ def connect(address: str | None = None):
     if ray.is_initialized():
         return ray
     if address is None:
-        address = ray_settings()["address"]
+        address = ray_settings().address
     address = address or os.environ.get("RAY_ADDRESS", "")
     keep_loopback()
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

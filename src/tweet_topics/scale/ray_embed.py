@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.encoding.embed import Encoder, encoding_on
+from tweet_topics.encoding.backends import load_text_encoder
+from tweet_topics.encoding.embed import encoding_on
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, shard_name
-from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.encoding.spec import EncoderSpec
 from tweet_topics.io.remote import store_environment
 from tweet_topics.scale.ray_cluster import cluster_gpus, connect, ray_settings, worker_slots
 
@@ -28,7 +29,7 @@ class EmbedIntoCache:
     """A Ray actor: the encoder, loaded once, embedding batches of texts into shards of the cache."""
 
     def __init__(self, spec: EncoderSpec, folder: str, recipe: dict, store: str | None = None) -> None:
-        self.encoder = Encoder.load(spec)
+        self.encoder = load_text_encoder(spec)
         if self.encoder.recipe() != recipe:  # a node with other hardware or library versions
             raise RuntimeError(f"this worker embeds by {self.encoder.recipe()}, the run by {recipe}: give the"
                                " cluster's nodes one kind of hardware and one environment")
@@ -60,7 +61,7 @@ def embed_on_ray(spec: EncoderSpec, cache_root: Path | str, texts: Sequence[str]
     gpus = 1 if cluster_gpus(ray) and not spec.device.startswith("cpu") and spec.backend == "torch" else 0
     if gpus and spec.device == "auto":
         spec = replace(spec, device="cuda")
-    resources = {"num_cpus": settings["cpus_per_worker"], "num_gpus": gpus}
+    resources = {"num_cpus": settings.cpus_per_worker, "num_gpus": gpus}
     # the recipe (the cache's folder) the workers embed by, worked out here: the actors check it when they load
     resolved, recipe, description = encoding_on(spec)
     cache = EmbeddingCache.open(cache_root, recipe, local_root)

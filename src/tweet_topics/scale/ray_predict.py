@@ -20,10 +20,10 @@ from tweet_topics.encoding.embed import CHUNK_SIZE
 from tweet_topics.errors import UserError
 from tweet_topics.io.atomic import atomic_file
 from tweet_topics.io.remote import check_bucket, is_url, remote_files, remote_kind, source_path, store_environment
-from tweet_topics.routing.messages import Batch, first_messages, input_format, read_batches
-from tweet_topics.routing.predict import RoutingTally, predict_stream
-from tweet_topics.routing.router import Router, TrainedTopics
 from tweet_topics.scale.ray_cluster import connect, ray_settings, worker_slots
+from tweet_topics.serving.messages import Batch, first_messages, input_format, read_batches
+from tweet_topics.serving.predict import RoutingTally, predict_stream
+from tweet_topics.serving.router import Router, TrainedTopics
 
 MESSAGE_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".txt", ".gz", ".xz", ".bz2")
 PART_BATCHES = 8  # predict's batches per actor call and output part: 16,384 messages
@@ -35,12 +35,12 @@ class RouteJob:
     """predict's options, as each actor needs them."""
 
     models: str  # absolute: an actor's working folder is not the command's
-    text_column: str
-    id_column: str | None
-    input_fmt: str | None
-    output_fmt: str
-    device: str | None
-    model: str | None
+    text_column: str = "text"
+    id_column: str | None = None
+    input_fmt: str | None = None
+    output_fmt: str = "csv"
+    device: str | None = None
+    model: str | None = None
 
 
 def input_files(source: Path | str) -> list[Path | str]:
@@ -117,7 +117,7 @@ def predict_on_ray(job: RouteJob, source: Path | str, output: Path | str, batch_
     ray = connect()
     from ray.util import ActorPool
 
-    cpus = ray_settings()["cpus_per_worker"]
+    cpus = ray_settings().cpus_per_worker
     actors = worker_slots(ray, cpus)
     # with a URL, the driver's keys and endpoint, so that the actors write where it asked
     options = {"runtime_env": {"env_vars": store_environment()}} if is_url(folder) else {}

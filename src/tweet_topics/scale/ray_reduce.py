@@ -20,7 +20,7 @@ def place_on_ray(reducer: Reducer, embeddings: np.ndarray, rows: np.ndarray | No
     """`apply_reducer(reducer, embeddings, rows=rows)`, its slices placed on the Ray cluster (a memory map is read a
     slice at a time)."""
     ray = connect()
-    cpus = ray_settings()["cpus_per_worker"]
+    cpus = ray_settings().cpus_per_worker
     rows = np.arange(len(embeddings)) if rows is None else rows
     out = np.empty((len(rows), reducer.n_components), dtype=np.float32)
     task = ray.remote(num_cpus=cpus)(place)

@@ -9,6 +9,7 @@ import pandas as pd
 from tweet_topics.errors import UserError
 from tweet_topics.io.csv_input import CsvRows, read_csv_rows
 from tweet_topics.io.datasets import SPLITS
+from tweet_topics.params import IngestParams
 
 REQUIRED_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text")
 MAX_TEXT_CHARS = 10_000  # a tweet has at most 280; longer "texts" are rows swallowed by broken quoting
@@ -126,18 +127,18 @@ def assign_splits(tweet_ids: pd.Series, fractions: dict[str, float]) -> np.ndarr
 SOURCES = ("sample", "file", "kaggle")
 
 
-def raw_file(params: dict, sample: Path) -> Path:
+def raw_file(params: IngestParams, sample: Path) -> Path:
     """The twcs-format file the ingest section of params.yaml names: the committed `sample`, the local file at
     ingest.raw_path, or Kaggle's twcs.csv (downloaded by kagglehub, or its cached copy)."""
-    source = params["source"]
+    source = params.source
     if source == "sample":
         if not sample.is_file():
             raise UserError(f"{sample} not found: restore it with `git checkout -- {sample}`, or set"
                             " ingest.source to file or kaggle")
         return sample
     if source == "kaggle":
-        return download_twcs(params["kaggle_handle"], params["kaggle_file"])
-    raw_path = Path(params["raw_path"])
+        return download_twcs(params.kaggle_handle, params.kaggle_file)
+    raw_path = Path(params.raw_path)
     if not raw_path.is_file():
         raise UserError(f"{raw_path} not found (ingest.source is file): put a twcs-format CSV there or point"
                         " ingest.raw_path at one; or set ingest.source to sample (the committed excerpt) or kaggle")

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from tweet_topics.discovery.topics import display_name
-from tweet_topics.routing.predict import prediction_records, route_records
-from tweet_topics.routing.service_input import LIMITS, Limits, RequestError, parse_messages, read_body
+from tweet_topics.discovery.descriptions import display_name
+from tweet_topics.serving.predict import prediction_records, route_records
+from tweet_topics.serving.service_input import LIMITS, Limits, RequestError, parse_messages, read_body
 
 log = logging.getLogger("tweet_topics.service")
 # routed before /ready says yes, alone and as a batch: the first calls load kernels, compile and allocate

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from tweet_topics.io.artifacts import load_arrays, save_arrays
+from tweet_topics.params import HandoffParams
 from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
-from tweet_topics.reduction.reduce import thread_controller
 from tweet_topics.reduction.sampling import fit_rows
+from tweet_topics.threads import one_blas_thread
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class OutOfTopic:
         if nearest is None:
             # normalised before the search, which normalises again, as the smoothing's search (`neighbours`) does:
             # the same bits whichever search found them
-            with thread_controller().limit(limits=1, user_api="blas"):
+            with one_blas_thread():
                 nearest = nearest_neighbours(normalise_rows(embeddings), self.reference, self.k)[1]
         return nearest[:, :self.k].astype(np.float64).mean(axis=1)
 
@@ -44,20 +45,20 @@ class OutOfTopic:
         return np.asarray(scores) > self.threshold
 
 
-def reference_scorer(discovery: np.ndarray, params: dict, keep: np.ndarray | None = None) -> OutOfTopic:
+def reference_scorer(discovery: np.ndarray, params: HandoffParams, keep: np.ndarray | None = None) -> OutOfTopic:
     """The scorer on a fixed sample of discovery embeddings (`discovery` may be a memory map; `keep`, a boolean
     mask, leaves tweets out, as the held-out-topic check does), with no threshold yet; `params` is params.yaml's
     handoff section."""
     rows = np.flatnonzero(np.ones(len(discovery), dtype=bool) if keep is None else keep)
-    rows = rows[fit_rows(len(rows), params["max_reference_tweets"], params["seed"])]
-    return OutOfTopic(normalise_rows(np.asarray(discovery[rows])), min(params["k"], len(rows)), 0.0)
+    rows = rows[fit_rows(len(rows), params.max_reference_tweets, params.seed)]
+    return OutOfTopic(normalise_rows(np.asarray(discovery[rows])), min(params.k, len(rows)), 0.0)
 
 
-def fit_out_of_topic(discovery: np.ndarray, validation: np.ndarray, params: dict) -> OutOfTopic:
+def fit_out_of_topic(discovery: np.ndarray, validation: np.ndarray, params: HandoffParams) -> OutOfTopic:
     """`reference_scorer`, its threshold from a fixed sample of the validation embeddings."""
     scorer = reference_scorer(discovery, params)
-    checked = np.asarray(validation[fit_rows(len(validation), params["max_tweets"], params["seed"])])
-    return replace(scorer, threshold=flag_threshold(scorer.scores(checked), params["flag_rate"]))
+    checked = np.asarray(validation[fit_rows(len(validation), params.max_tweets, params.seed)])
+    return replace(scorer, threshold=flag_threshold(scorer.scores(checked), params.flag_rate))
 
 
 def flag_threshold(validation_scores: np.ndarray, flag_rate: float) -> float:

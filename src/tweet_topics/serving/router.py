@@ -1,4 +1,4 @@
-"""The trained router: raw messages -> topic probabilities by the pipeline's own steps (pipeline.py), and whether a
+"""The trained router: raw messages -> topic probabilities by the pipeline's own chain (chain.py), and whether a
 person should look (handoff.py), with the artifacts in models/ that the manifest ties together and the encoder the
 manifest records."""
 
@@ -8,15 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.encoding.encoder import EncoderSpec, encoder_fingerprint
+from tweet_topics.chain import RECORDED_DEFAULTS, TopicChain
+from tweet_topics.encoding.spec import EncoderSpec
 from tweet_topics.errors import UserError
+from tweet_topics.params import validate_section
 from tweet_topics.paths import CLASSIFIER, HANDOFF, REDUCER
-from tweet_topics.reduction.reduce import Reducer, load_reducer, reduce_embeddings, thread_controller
-from tweet_topics.reduction.smoothing import CANDIDATE_FACTOR, SmoothedPcaReducer
-from tweet_topics.routing.classify import LinearClassifier, load_classifier
-from tweet_topics.routing.handoff import OutOfTopic, load_out_of_topic
-from tweet_topics.routing.manifest import read_manifest
-from tweet_topics.routing.pipeline import MessagePipeline
+from tweet_topics.reduction.base import Reducer, SharedNeighbourSearch
+from tweet_topics.reduction.reduce import load_reducer, reduce_embeddings
+from tweet_topics.threads import one_blas_thread
+from tweet_topics.training.classify import LinearClassifier, load_classifier
+from tweet_topics.training.handoff import OutOfTopic, load_out_of_topic
+from tweet_topics.training.manifest import read_manifest
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class TrainedTopics:
         if not self.search_shared:
             scores = self.handoff.scores(embeddings)
             return Routing(self.probabilities(embeddings), scores, self.handoff.needs_human(scores))
-        with thread_controller().limit(limits=1, user_api="blas"):  # as reduce_embeddings
+        with one_blas_thread():  # as reduce_embeddings
             found = self.reducer.neighbours(embeddings)
             reduced = self.reducer.place(embeddings, found=found)
         scores = self.handoff.scores(embeddings, nearest=found[1])
@@ -62,9 +64,8 @@ class TrainedTopics:
         """Whether the handoff's reference is the smoothing's (as with the default params), so that one search
         serves both: the same distances, about half of a message's time after the encoder (bench/bench_predict.py)."""
         reducer, handoff = self.reducer, self.handoff
-        return (isinstance(reducer, SmoothedPcaReducer) and handoff is not None
-                and handoff.k <= CANDIDATE_FACTOR * reducer.n_neighbors
-                and np.array_equal(handoff.reference, reducer.levels[0]))
+        return (isinstance(reducer, SharedNeighbourSearch) and handoff is not None
+                and reducer.shares_search(handoff.reference, handoff.k))
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Routing:
 @dataclass(frozen=True)
 class Router:
     topics: TrainedTopics
-    messages: MessagePipeline
+    messages: TopicChain  # raw messages -> embeddings, as the models' training embeddings were made
     note: str | None = None  # how this router's encoder differs from the one the models were trained with
 
     @classmethod
@@ -90,9 +91,9 @@ class Router:
         GPU), and `model` in place of the recorded weights' name if its weights are the same."""
         topics = topics or TrainedTopics.load(models_dir)
         spec, note = routing_spec(topics.manifest, device, model)
-        messages = MessagePipeline.from_params(topics.manifest["params"], spec)
+        messages = TopicChain.from_manifest(topics.manifest["params"], spec)
         recorded = topics.manifest["embedding_model"]
-        fingerprint = encoder_fingerprint(messages.encoder.model)
+        fingerprint = messages.encoder.fingerprint
         if fingerprint != recorded["fingerprint"]:
             raise UserError(
                 f"embedding model '{spec.model}' (weights {fingerprint[:12]}) is not the one the models were"
@@ -121,7 +122,8 @@ def routing_spec(manifest: dict, device: str | None, model: str | None) -> tuple
     """The encoder spec that reproduces the training embeddings here, and a note of what differs, if anything."""
     recorded = manifest.get("encoder")
     if recorded is None:  # models trained before the manifest recorded the resolved encoder
-        spec = EncoderSpec.from_params({**manifest["params"]["featurize"], "device": device or "auto"})
+        featurize = {**RECORDED_DEFAULTS["featurize"], **manifest["params"]["featurize"], "device": device or "auto"}
+        spec = EncoderSpec.from_params(validate_section("featurize", featurize))
         return replace(spec, model=model or spec.model), None
     spec = EncoderSpec(**recorded)
     wanted = spec.device if device is None else EncoderSpec(spec.model, device, spec.backend).resolved().device

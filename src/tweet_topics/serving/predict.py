@@ -18,13 +18,13 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from tweet_topics.encoding.encoder import no_loading_bars
+from tweet_topics.discovery.breakdowns import period_counts, period_shares, trending
+from tweet_topics.encoding.weights import no_loading_bars
 from tweet_topics.errors import UserError
-from tweet_topics.evaluation.breakdowns import period_counts, period_shares, trending
 from tweet_topics.io.atomic import atomic_file
 from tweet_topics.io.remote import check_bucket, is_url, output_file, source_path
-from tweet_topics.routing.messages import CARRIED, Batch, first_messages, input_format, read_batches
-from tweet_topics.routing.router import Router, Routing, TrainedTopics
+from tweet_topics.serving.messages import CARRIED, Batch, first_messages, input_format, read_batches
+from tweet_topics.serving.router import Router, Routing, TrainedTopics
 from tweet_topics.tweets.prepare import TWCS_TIME_FORMAT
 
 N_ALTERNATIVES = 3
@@ -101,7 +101,7 @@ def parse_times(values: list[str]) -> pd.Series:
     return twcs.fillna(pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True))
 
 
-def predict_file(models_dir: Path, source: Path | str | None, output: Path | str | None, text_column: str = "text",
+def predict_file(models_dir: Path, source: Path | str | None, output: Path | str | None, *, text_column: str = "text",
                  id_column: str | None = None, input_fmt: str | None = None, output_fmt: str | None = None,
                  device: str | None = None, model: str | None = None, progress: bool = True,
                  over_time: Path | None = None, period: str = "W") -> dict:

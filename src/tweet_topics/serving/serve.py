@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tweet_topics.errors import UserError
 from tweet_topics.paths import TOPICS
-from tweet_topics.routing.service_input import LIMITS, Limits
+from tweet_topics.serving.service_input import LIMITS, Limits
 
 
 class JsonFormatter(logging.Formatter):
@@ -64,8 +64,8 @@ def serve(models_dir: Path, host: str = "127.0.0.1", port: int = 8000, device: s
     import uvicorn
 
     from tweet_topics.io.artifacts import read_json
-    from tweet_topics.routing.router import Router, TrainedTopics
-    from tweet_topics.routing.service import create_app
+    from tweet_topics.serving.router import Router, TrainedTopics
+    from tweet_topics.serving.service import create_app
 
     logging.config.dictConfig(LOG_CONFIG)
     _quiet_transformers()

@@ -7,13 +7,12 @@ from pathlib import Path
 import numpy as np
 
 import tweet_topics
-from tweet_topics.discovery.topics import topic_names
-from tweet_topics.encoding.encoder import model_identity
+from tweet_topics.discovery.descriptions import topic_names
+from tweet_topics.encoding.identity import model_identity
 from tweet_topics.errors import UserError
 from tweet_topics.io.artifacts import MISSING_HINT, file_sha256, read_json
-from tweet_topics.params import UNTRACKED_KEYS
+from tweet_topics.params import REDUCE_SECTIONS, UNTRACKED_KEYS
 from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
-from tweet_topics.reduction.reduce import REDUCE_SECTIONS
 
 ARTIFACTS = (REDUCER, CLASSIFIER, TOPICS, HANDOFF)
 MANIFEST_FORMAT = 1
@@ -31,7 +30,7 @@ def training_fingerprint(tweet_ids: np.ndarray, labels: np.ndarray) -> str:
 
 def build_manifest(models_dir: Path, params: dict, encoder: dict, training_tweet_ids: np.ndarray,
                    labels: np.ndarray) -> dict:
-    """The manifest of the artifacts in `models_dir`; `params` maps each of RECORDED_SECTIONS to its values;
+    """The manifest of the artifacts in `models_dir`; `params` maps each of RECORDED_SECTIONS to its section;
     `encoder` is featurize's encoder.json: the weights, and the resolved settings they ran with (`encoded_with`),
     which predict reproduces."""
     topics = read_json(models_dir / TOPICS)
@@ -40,7 +39,7 @@ def build_manifest(models_dir: Path, params: dict, encoder: dict, training_tweet
         "package_version": tweet_topics.__version__,
         "embedding_model": model_identity(encoder),
         **({"encoder": encoder["encoded_with"]} if "encoded_with" in encoder else {}),
-        "params": {section: {key: value for key, value in params[section].items()
+        "params": {section: {key: value for key, value in params[section].as_dict().items()
                              if f"{section}.{key}" not in UNTRACKED_KEYS} for section in RECORDED_SECTIONS},
         "labels": topic_names(topics),
         "topic_ids": [int(topic["topic"]) for topic in topics["topics"]],

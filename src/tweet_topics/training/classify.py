@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from tweet_topics.io.artifacts import load_arrays, save_arrays
-from tweet_topics.routing.calibration import fit_temperature, softmax
+from tweet_topics.params import TrainParams
+from tweet_topics.training.calibration import fit_temperature, softmax
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class LinearClassifier:
         return self.probabilities(features).argmax(axis=1).astype(np.int32)
 
 
-def train_classifier(features: np.ndarray, labels: np.ndarray, C: float, class_weight: str | None,
-                     max_iter: int) -> LinearClassifier:
-    fitted = LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter).fit(features, labels)
+def train_classifier(features: np.ndarray, labels: np.ndarray, train: TrainParams) -> LinearClassifier:
+    fitted = LogisticRegression(C=train.C, class_weight=train.class_weight, max_iter=train.max_iter).fit(features,
+                                                                                                       labels)
     if not np.array_equal(fitted.classes_, np.arange(len(fitted.classes_))):
         raise ValueError(f"expected the topics 0..k-1 as labels, got {fitted.classes_}")  # KMeans guarantees it
     coef, intercept = fitted.coef_.astype(np.float64), fitted.intercept_.astype(np.float64)

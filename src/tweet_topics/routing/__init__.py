@@ -1,1 +1,0 @@
-"""New messages to topics: the classifier, the manifest of a trained router, the composed pipeline, and predict."""
