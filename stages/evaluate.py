@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
-from tweet_topics.chain import TopicChain
+from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.discovery.breakdowns import topics_over_time, topics_per_brand, trending
 from tweet_topics.discovery.descriptions import topic_names
 from tweet_topics.discovery.topic_changes import changes_markdown
@@ -59,7 +59,7 @@ CONFUSION_MAX_ROWS = 20_000  # keeps the git-tracked plot file small at full sca
 def main() -> None:
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability", "handoff")
     kmeans = params["kmeans"]
-    chain = TopicChain(reduction=ReductionParams.from_sections(params), kmeans=kmeans)  # embeddings -> topics
+    steps = TopicSteps(ReductionParams.from_sections(params), kmeans)  # embeddings -> topics, for the stability
     classifier = load_classifier(MODELS / CLASSIFIER)
     topics = json.loads((MODELS / TOPICS).read_text(encoding="utf-8"))
     names = topic_names(topics)
@@ -80,7 +80,7 @@ def main() -> None:
     branded = every["brand"].to_numpy() != ""
     metrics["clusters"] = {
         **partition_quality(features["discovery"], discovery_labels, n_topics, kmeans.seed),
-        "stability_ari": end_to_end_stability(embeddings, chain, params["stability"], kmeans.n_clusters),
+        "stability_ari": end_to_end_stability(embeddings, steps, params["stability"], kmeans.n_clusters),
         # how much the topics follow the brand addressed (issue #19: intents, not brands)
         "nmi_topic_brand": round(float(normalized_mutual_info_score(every["brand"][branded], shown[branded])), 6),
     }

@@ -4,8 +4,7 @@ them the handoff flags."""
 
 import numpy as np
 
-from tweet_topics.chain import TopicChain
-from tweet_topics.encoding.spec import EncoderSpec
+from tweet_topics.chain.embedding import EmbeddingSteps
 from tweet_topics.errors import UserError
 from tweet_topics.io.atomic import atomic_file
 from tweet_topics.io.csv_input import read_csv_rows
@@ -21,9 +20,7 @@ def main() -> None:
     if "text" not in frame.columns:
         raise UserError(f"{path}: no column 'text'; foreign.path needs a CSV with a text column")
     texts = [text for text in frame["text"].tolist() if text.strip()]
-    featurize = params["featurize"]
-    chain = TopicChain(params["preprocess"], featurize.text_view, EncoderSpec.from_params(featurize))  # to embeddings
-    embeddings = chain.embed(texts)
+    embeddings = EmbeddingSteps.from_params(params["preprocess"], params["featurize"]).embed(texts)
     FOREIGN_EMBEDDINGS.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(FOREIGN_EMBEDDINGS) as tmp, open(tmp, "wb") as handle:
         np.save(handle, embeddings)

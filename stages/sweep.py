@@ -3,7 +3,7 @@ kmeans.n_clusters (off the main path)."""
 
 import numpy as np
 
-from tweet_topics.chain import TopicChain
+from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.errors import UserError
 from tweet_topics.evaluation.quality import k_sweep
 from tweet_topics.evaluation.stability import refit_spaces, stability_sample
@@ -20,7 +20,7 @@ UNREAD_PARAMS = ("kmeans.n_clusters",)  # the sweep sets k itself: a new kmeans.
 def main() -> None:
     params = load_sections(*REDUCE_SECTIONS, "kmeans", "stability")
     # embeddings -> topics: the chain's reduction and KMeans (each k of the sweep replaces kmeans.n_clusters)
-    chain = TopicChain(reduction=ReductionParams.from_sections(params), kmeans=params["kmeans"])
+    steps = TopicSteps(ReductionParams.from_sections(params), params["kmeans"])
     stability = params["stability"]
     sweep = load_section("sweep")
     features = read_arrays(REDUCED, lazy=True)["discovery"]
@@ -31,8 +31,8 @@ def main() -> None:
         raise UserError(f"sweep.k_values holds k={too_large[0]} but only {len(features)} discovery tweets are"
                         " swept: lower the k values or raise ingest.max_inbound")
     embeddings = read_arrays(EMBEDDINGS, lazy=True)["discovery"]
-    sample = stability_sample(embeddings, stability, chain.kmeans.seed)
-    table = k_sweep(features, refit_spaces(sample, chain, stability), list(sweep.k_values), chain)
+    sample = stability_sample(embeddings, stability, steps.kmeans.seed)
+    table = k_sweep(features, refit_spaces(sample, steps, stability), list(sweep.k_values), steps)
     with atomic_file(K_SWEEP) as tmp:
         table.to_csv(tmp, index=False)
 

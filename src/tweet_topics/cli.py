@@ -57,7 +57,7 @@ def predict_on_ray_command(args: argparse.Namespace) -> None:
 
 
 def labelled_command(args: argparse.Namespace) -> None:
-    from tweet_topics.chain import TopicChain
+    from tweet_topics.chain.topic_chain import TopicChain
     from tweet_topics.evaluation.labelled import labelled_evaluation, read_labelled_csv
     from tweet_topics.io.atomic import write_json
     from tweet_topics.params import CHAIN_SECTIONS, ChainParams, load_sections

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tweet_topics.chain import TopicChain
+from tweet_topics.chain.topic_chain import TopicChain
 from tweet_topics.errors import UserError
 from tweet_topics.evaluation.agreement import agreement_scores, purity
 from tweet_topics.io.csv_input import read_csv_rows
@@ -36,11 +36,11 @@ def labelled_evaluation(frame: pd.DataFrame, chain: TopicChain, k: int | None = 
     k = k or int(frame["label"].nunique())
     embeddings = chain.embed(texts)
     runs = [agreement_scores(truth, chain.reseeded(seed).topics(embeddings, k)) for seed in range(seeds)]
-    kmeans = chain.kmeans
+    kmeans, embedding = chain.topic_steps.kmeans, chain.embedding
     result = {
         "n_texts": len(texts), "n_labels": int(frame["label"].nunique()), "k": k,
-        "config": {"text_view": chain.text_view, "model": chain.encoder_spec.model,
-                   "reduce_method": chain.reduction.reduce.method, "kmeans_seed": kmeans.seed,
+        "config": {"text_view": embedding.text_view, "model": embedding.encoder_spec.model,
+                   "reduce_method": chain.topic_steps.reduction.reduce.method, "kmeans_seed": kmeans.seed,
                    "kmeans_n_init": kmeans.n_init, "seeds": seeds},
         **{name: round(float(np.mean([run[name] for run in runs])), 6) for name in runs[0]},
         "std": {name: round(float(np.std([run[name] for run in runs])), 6) for name in runs[0]},

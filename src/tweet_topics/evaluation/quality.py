@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from tweet_topics.chain import TopicChain
+from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.evaluation.stability import mean_pairwise_ari
 
 SILHOUETTE_MAX_SAMPLE = 10_000
@@ -27,13 +27,13 @@ def partition_quality(features: np.ndarray, labels: np.ndarray, n_topics: int, s
     return {key: round(value, 6) for key, value in quality.items()}
 
 
-def _fit(chain: TopicChain, features: np.ndarray, k: int) -> tuple[np.ndarray, float]:
-    """One fit of the sweep, in a worker process (the chain travels as settings: it holds no loaded step)."""
-    model = chain.fit_topics(features, k)
+def _fit(steps: TopicSteps, features: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """One fit of the sweep, in a worker process."""
+    model = steps.fit_topics(features, k)
     return model.predict(features), float(model.inertia_)
 
 
-def k_sweep(features: np.ndarray, spaces: list[np.ndarray], k_values: list[int], chain: TopicChain) -> pd.DataFrame:
+def k_sweep(features: np.ndarray, spaces: list[np.ndarray], k_values: list[int], steps: TopicSteps) -> pd.DataFrame:
     """One row per k: inertia and the partition-quality scores of KMeans on `features` (the pipeline's reduced
     space), and the end-to-end stability of the refits' topics in `spaces` (stability.refit_spaces).
 
@@ -43,8 +43,8 @@ def k_sweep(features: np.ndarray, spaces: list[np.ndarray], k_values: list[int],
 
     jobs = [(k, None) for k in k_values] + [(k, refit) for k in k_values for refit in range(len(spaces))]
     fitted = Parallel(n_jobs=min(os.cpu_count() or 1, len(jobs)))(
-        delayed(_fit)(chain if refit is None else chain.reseeded(refit), features if refit is None else spaces[refit],
-                      k)
+        delayed(_fit)(steps if refit is None else steps.reseeded(refit),
+                      features if refit is None else spaces[refit], k)
         for k, refit in jobs)
     results = dict(zip(jobs, fitted, strict=True))
     rows = []
@@ -53,7 +53,7 @@ def k_sweep(features: np.ndarray, spaces: list[np.ndarray], k_values: list[int],
         rows.append({
             "k": k,
             "inertia": round(inertia, 4),
-            **partition_quality(features, labels, k, chain.kmeans.seed),
+            **partition_quality(features, labels, k, steps.kmeans.seed),
             "stability_ari": mean_pairwise_ari([results[(k, refit)][0] for refit in range(len(spaces))]),
         })
     return pd.DataFrame(rows)

@@ -12,7 +12,7 @@ from itertools import combinations
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from tweet_topics.chain import TopicChain
+from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.reduction.sampling import fit_rows
 
 
@@ -27,22 +27,22 @@ def stability_sample(embeddings: np.ndarray, stability, seed: int) -> np.ndarray
     return np.asarray(embeddings[fit_rows(len(embeddings), stability.max_tweets, seed)], dtype=np.float32)
 
 
-def refit_spaces(sample: np.ndarray, chain: TopicChain, stability) -> list[np.ndarray]:
+def refit_spaces(sample: np.ndarray, steps: TopicSteps, stability) -> list[np.ndarray]:
     """The sample reduced by each refit's reducer, fitted on that refit's noisy copy (independent of k)."""
-    return [chain.reseeded(refit).fit_reducer(perturbed(sample, stability.noise, refit))[1]
+    return [steps.reseeded(refit).fit_reducer(perturbed(sample, stability.noise, refit))[1]
             for refit in range(stability.refits)]
 
 
-def refit_partitions(spaces: list[np.ndarray], chain: TopicChain, n_topics: int) -> list[np.ndarray]:
+def refit_partitions(spaces: list[np.ndarray], steps: TopicSteps, n_topics: int) -> list[np.ndarray]:
     """Each refit's KMeans topics of the sample, with that refit's KMeans seed."""
-    return [chain.reseeded(refit).fit_topics(space, n_topics).predict(space) for refit, space in enumerate(spaces)]
+    return [steps.reseeded(refit).fit_topics(space, n_topics).predict(space) for refit, space in enumerate(spaces)]
 
 
 def mean_pairwise_ari(partitions: list[np.ndarray]) -> float:
     return round(float(np.mean([adjusted_rand_score(a, b) for a, b in combinations(partitions, 2)])), 6)
 
 
-def end_to_end_stability(embeddings: np.ndarray, chain: TopicChain, stability, n_topics: int) -> float:
+def end_to_end_stability(embeddings: np.ndarray, steps: TopicSteps, stability, n_topics: int) -> float:
     """Mean ARI between the topics of stability.refits noisy, reseeded refits of reduce -> KMeans."""
-    sample = stability_sample(embeddings, stability, chain.kmeans.seed)
-    return mean_pairwise_ari(refit_partitions(refit_spaces(sample, chain, stability), chain, n_topics))
+    sample = stability_sample(embeddings, stability, steps.kmeans.seed)
+    return mean_pairwise_ari(refit_partitions(refit_spaces(sample, steps, stability), steps, n_topics))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.chain import RECORDED_DEFAULTS, TopicChain
+from tweet_topics.chain.embedding import RECORDED_DEFAULTS, EmbeddingSteps
 from tweet_topics.encoding.spec import EncoderSpec
 from tweet_topics.errors import UserError
 from tweet_topics.params import validate_section
@@ -80,7 +80,7 @@ class Routing:
 @dataclass(frozen=True)
 class Router:
     topics: TrainedTopics
-    messages: TopicChain  # raw messages -> embeddings, as the models' training embeddings were made
+    messages: EmbeddingSteps  # raw messages -> embeddings, as the models' training embeddings were made
     note: str | None = None  # how this router's encoder differs from the one the models were trained with
 
     @classmethod
@@ -91,7 +91,7 @@ class Router:
         GPU), and `model` in place of the recorded weights' name if its weights are the same."""
         topics = topics or TrainedTopics.load(models_dir)
         spec, note = routing_spec(topics.manifest, device, model)
-        messages = TopicChain.from_manifest(topics.manifest["params"], spec)
+        messages = EmbeddingSteps.from_manifest(topics.manifest["params"], spec)
         recorded = topics.manifest["embedding_model"]
         fingerprint = messages.encoder.fingerprint
         if fingerprint != recorded["fingerprint"]:
