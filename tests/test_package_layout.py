@@ -1,7 +1,9 @@
-"""The library reads as its architecture: sub-packages that each say what lives there, and modules short enough to
-hold in one's head."""
+"""The library reads as its architecture: sub-packages that each say what lives there, in layers that import only
+the layers below them, steps used through their interfaces, the chain composed in one place, and modules short
+enough to hold in one's head."""
 
 import ast
+import re
 
 import pytest
 
@@ -9,8 +11,86 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "src" / "tweet_topics"
 MAX_MODULE_LINES = 300
-SUB_PACKAGES = ("io", "tweets", "text", "encoding", "reduction", "discovery", "evaluation", "routing", "scale")
-TOP_LEVEL = {"__init__.py", "__main__.py", "cli.py", "errors.py", "params.py", "paths.py", "stage.py"}
+SUB_PACKAGES = ("io", "tweets", "text", "encoding", "reduction", "discovery", "chain", "training", "serving",
+                "evaluation", "scale")
+TOP_LEVEL = {"__init__.py", "__main__.py", "cli.py", "errors.py", "params.py", "paths.py", "registry.py", "stage.py",
+             "threads.py"}
+# lowest first: a package or top-level module imports only those before it (and itself)
+LAYERS = ("errors", "paths", "threads", "io", "params", "registry", "stage", "tweets", "text", "encoding",
+          "reduction", "discovery", "chain", "training", "serving", "evaluation", "scale", "cli", "__main__")
+# what a step's package offers the rest: its protocol, registry and entry points; the methods behind them are its own
+STEP_INTERFACES = {
+    "reduction": {"base", "methods", "reduce", "neighbours", "sampling"},
+    "encoding": {"backends", "spec", "identity", "weights", "embed", "embedding_cache"},
+}
+# who may build a step from its settings: the chain, and the stage (or the Ray engine) that runs that one step
+STEP_BUILDERS = {
+    "fit_reducer": {"src/tweet_topics/chain/topics.py", "stages/reduce.py"},
+    "fit_kmeans": {"src/tweet_topics/chain/topics.py", "stages/cluster.py"},
+    "load_text_encoder": {"src/tweet_topics/chain/embedding.py", "stages/featurize.py",
+                          "src/tweet_topics/scale/ray_embed.py"},
+    "TextViews.from_params": {"src/tweet_topics/chain/embedding.py", "stages/preprocess.py"},
+}
+
+
+def module_name(path) -> str:
+    return ".".join(("tweet_topics", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+
+
+def imports_of_ours(path) -> set[str]:
+    """The package's modules `path` imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tweet_topics."):
+            for alias in node.names:  # `from tweet_topics.text import cleaner` imports the module
+                module = f"{node.module}.{alias.name}"
+                found.add(module if (PACKAGE / module.split(".", 1)[1].replace(".", "/")).with_suffix(".py").exists()
+                          else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("tweet_topics."))
+    return found
+
+
+IMPORTS = {module_name(path): imports_of_ours(path) for path in PACKAGE.rglob("*.py")}
+
+
+def test_no_import_circle():
+    def circle_from(start: str, path: list[str]) -> list[str] | None:
+        for imported in sorted(IMPORTS.get(path[-1], ())):
+            if imported == start:
+                return [*path, start]
+            if imported not in path and imported in IMPORTS and imported > start:  # each circle found once
+                found = circle_from(start, [*path, imported])
+                if found:
+                    return found
+        return None
+
+    circles = [circle for module in sorted(IMPORTS) if (circle := circle_from(module, [module]))]
+    assert not circles, f"import circles: {circles}"
+
+
+def test_each_layer_imports_only_the_layers_below():
+    upward = [f"{module} imports {imported}" for module, imports in IMPORTS.items() for imported in imports
+              if LAYERS.index(imported.split(".")[1]) > LAYERS.index(module.split(".")[1])]
+    assert not upward, f"imports from a higher layer: {upward}"
+    assert {module.split(".")[1] for module in IMPORTS if "." in module} <= set(LAYERS)
+
+
+def test_nobody_reads_a_steps_internals():
+    reads = [f"{module} imports {imported}" for module, imports in IMPORTS.items() for imported in imports
+             for step, interface in STEP_INTERFACES.items()
+             if imported.startswith(f"tweet_topics.{step}.") and not module.startswith(f"tweet_topics.{step}.")
+             and imported.split(".")[2] not in interface]
+    assert not reads, f"modules that reach behind a step's interface: {reads}"
+
+
+def test_the_chain_is_composed_in_one_place():
+    files = [*PACKAGE.rglob("*.py"), *(REPO / "stages").glob("*.py")]
+    for builder, allowed in STEP_BUILDERS.items():
+        callers = {str(path.relative_to(REPO)) for path in files
+                   if re.search(rf"(?<![\w.]){re.escape(builder)}\(", path.read_text(encoding="utf-8"))
+                   and not re.search(rf"def {re.escape(builder.split('.')[-1])}\(", path.read_text(encoding="utf-8"))}
+        assert callers <= allowed, f"{builder} is called outside the chain and its own stage: {callers - allowed}"
 
 
 @pytest.mark.parametrize("module", sorted(PACKAGE.rglob("*.py")), ids=lambda path: str(path.relative_to(PACKAGE)))

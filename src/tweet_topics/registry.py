@@ -22,6 +22,9 @@ class Registry(Generic[T]):
     def register(self, name: str, entry: T) -> None:
         self._loaded()[name] = entry
 
+    def unregister(self, name: str) -> None:
+        self._loaded().pop(name, None)
+
     def names(self) -> list[str]:
         return sorted({*self._loaded(), *(point.name for point in entry_points(group=self.group))})
 
