@@ -49,7 +49,7 @@ def export(folder: Path, sample: Path) -> dict:
     from safetensors.torch import load_file, save_file
 
     from tweet_topics.encoding.embed import embed_texts
-    from tweet_topics.encoding.encoder import load_encoder, resolve_model
+    from tweet_topics.encoding.weights import load_encoder, resolve_model
 
     folder.mkdir(parents=True, exist_ok=True)
     texts = tweet_views(sample)
@@ -78,8 +78,8 @@ def bench(inputs: Path, count: int, budget_s: float, device: str = "cuda", disti
     import torch
 
     from tweet_topics.encoding.embed import embed_texts
-    from tweet_topics.encoding.encoder import load_encoder
     from tweet_topics.encoding.tokens import Tokeniser
+    from tweet_topics.encoding.weights import load_encoder
 
     started = time.perf_counter()
     views = json.loads((inputs / TEXTS_FILE).read_text(encoding="utf-8"))

@@ -41,16 +41,18 @@ def tweet_views(sample: Path, count: int) -> list[str]:
 
 def embed_rate(backend: str, sample: Path, count: int) -> float:
     """Texts per second of embed_texts with `backend`, in this process (the --rate mode)."""
-    from tweet_topics.encoding.encoder import EncoderSpec, load_encoder
+    from dataclasses import replace
 
     from tweet_topics.encoding.embed import embed_texts
+    from tweet_topics.encoding.spec import EncoderSpec
+    from tweet_topics.encoding.weights import load_encoder
     from tweet_topics.params import load_section
 
     texts = tweet_views(sample, count)
     encoder = load_encoder(MODEL, "cpu", backend)
     # featurize's batch size on the CPU (`auto` resolved as the torch encoder resolves it), the same for both
     featurize = load_section("featurize", REPO / "params.yaml")
-    batch_size = EncoderSpec.from_params({**featurize, "device": "cpu", "backend": "torch"}).resolved().batch_size
+    batch_size = EncoderSpec.from_params(replace(featurize, device="cpu", backend="torch")).resolved().batch_size
     embed_texts(encoder, texts[:64], batch_size)  # warm-up
     start = time.perf_counter()
     embed_texts(encoder, texts, batch_size)
@@ -71,9 +73,9 @@ def speed(sample: Path, count: int, reps: int) -> dict:
 
 def cosine(sample: Path, count: int) -> dict:
     import numpy as np
-    from tweet_topics.encoding.encoder import load_encoder
 
     from tweet_topics.encoding.embed import embed_texts
+    from tweet_topics.encoding.weights import load_encoder
 
     texts = tweet_views(sample, count)
     vectors = {backend: embed_texts(load_encoder(MODEL, "cpu", backend), texts, 16) for backend in BACKENDS}
@@ -83,14 +85,18 @@ def cosine(sample: Path, count: int) -> dict:
 
 
 def labelled() -> dict:
-    from tweet_topics.evaluation.labelled import PIPELINE_SECTIONS, labelled_evaluation, read_labelled_csv
-    from tweet_topics.params import load_section
+    from dataclasses import replace
 
-    params = {section: load_section(section, REPO / "params.yaml") for section in PIPELINE_SECTIONS}
-    frame = read_labelled_csv(REPO / load_section("labelled", REPO / "params.yaml")["path"])
+    from tweet_topics.chain.topic_chain import TopicChain
+    from tweet_topics.evaluation.labelled import labelled_evaluation, read_labelled_csv
+    from tweet_topics.params import CHAIN_SECTIONS, ChainParams, load_section, load_sections
+
+    params = ChainParams.from_sections(load_sections(*CHAIN_SECTIONS, path=REPO / "params.yaml"))
+    frame = read_labelled_csv(REPO / load_section("labelled", REPO / "params.yaml").path)
     scores = {}
     for backend in BACKENDS:
-        result = labelled_evaluation(frame, {**params, "featurize": {**params["featurize"], "backend": backend}})
+        chain = TopicChain.from_params(replace(params, featurize=replace(params.featurize, backend=backend)))
+        result = labelled_evaluation(frame, chain)
         scores[backend] = {key: result[key] for key in ("accuracy", "nmi", "ari")}
     scores["accuracy_points"] = round(100 * (scores["onnx-int8"]["accuracy"] - scores["torch"]["accuracy"]), 2)
     return scores

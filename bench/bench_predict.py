@@ -59,7 +59,7 @@ def step_latencies(router: Router, texts: list[str]) -> dict[str, dict[str, floa
              "assess_after_embed": []}
     for text in texts:
         times = [time.perf_counter()]
-        views = router.messages.encoder_view([text])
+        views = router.messages.encoder_texts([text])
         times.append(time.perf_counter())
         embeddings = router.messages.encoder.embed(views)
         times.append(time.perf_counter())
@@ -120,7 +120,7 @@ def main() -> None:
         summary = predict_stream(router.topics, router.assess, read_batches(batch_file, "csv", "text", None),
                                  Path(tmp) / "out.csv", "csv", progress=False)
         batch_seconds = time.perf_counter() - start
-    views = router.messages.encoder_view(inbound.head(args.batch_messages)["text"].tolist())
+    views = router.messages.encoder_texts(inbound.head(args.batch_messages)["text"].tolist())
     start = time.perf_counter()
     router.messages.encoder.embed(views)
     embed_seconds = time.perf_counter() - start

@@ -78,10 +78,10 @@ def inbound(limit: int):
 
 def embed_locally(spec, texts: list[str], root: Path):
     """featurize's local engine: the encoder loaded, then every text embedded into an empty cache at `root`."""
-    from tweet_topics.encoding.embed import Encoder
+    from tweet_topics.encoding.backends import load_text_encoder
     from tweet_topics.encoding.embedding_cache import EmbeddingCache, embed_into, text_keys
 
-    encoder = Encoder.load(spec)
+    encoder = load_text_encoder(spec)
     cache = EmbeddingCache.open(root, encoder.recipe())
     keys = text_keys(texts)
     embed_into(cache, encoder, texts, keys, cache.missing(keys))
@@ -99,13 +99,16 @@ def gathered(cache, texts: list[str]):
 def reducer_on_copies(vectors):
     """A smoothed-PCA reducer (params.yaml's settings) fitted on smoothing.max_fit_tweets stand-in tweets made from
     `vectors`, and the seconds the fit took."""
-    from tweet_topics.params import load_sections
+    from dataclasses import replace
+
+    from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_sections
     from tweet_topics.reduction.reduce import fit_reducer
     from tweet_topics.reduction.stand_in import perturbed_copies
 
-    params = load_sections(*REDUCE_SECTIONS)
-    reference = perturbed_copies(vectors, params["smoothing"]["max_fit_tweets"], seed=0)
-    (reducer, _), seconds = timed(fit_reducer, reference, {**params, "reduce": {"method": "smoothed-pca"}})
+    reduction = ReductionParams.from_sections(load_sections(*REDUCE_SECTIONS))
+    reference = perturbed_copies(vectors, reduction.smoothing.max_fit_tweets, seed=0)
+    smoothed = replace(reduction, reduce=replace(reduction.reduce, method="smoothed-pca"))
+    (reducer, _), seconds = timed(fit_reducer, reference, smoothed)
     return reducer, seconds
 
 
@@ -136,10 +139,11 @@ def route_in_a_process(engine: str, *arguments: object, address: str | None = No
 
 def compare(args: argparse.Namespace) -> None:
     """The default run: each engine against the local one on this machine."""
+
     import numpy as np
-    from tweet_topics.encoding.encoder import EncoderSpec
 
     from tweet_topics.encoding.embedding_cache import text_keys
+    from tweet_topics.encoding.spec import EncoderSpec
     from tweet_topics.params import load_section
     from tweet_topics.reduction.reduce import place_on_all_cores, reduce_embeddings
     from tweet_topics.reduction.stand_in import FULL_SCALE_PLACED, perturbed_copies
@@ -224,10 +228,12 @@ def machine() -> dict:
 
 def scaling(args: argparse.Namespace) -> None:
     """`--scaling`: from 1 to N workers, and the full scale's placement, on the machine with more cores."""
+    from dataclasses import replace
+
     import numpy as np
-    from tweet_topics.encoding.encoder import EncoderSpec
 
     from tweet_topics.encoding.embedding_cache import text_keys
+    from tweet_topics.encoding.spec import EncoderSpec
     from tweet_topics.params import load_section
     from tweet_topics.reduction.reduce import REDUCE_BATCH, place_on_all_cores
     from tweet_topics.reduction.stand_in import FULL_SCALE_PLACED, perturbed_copies
@@ -245,7 +251,7 @@ def scaling(args: argparse.Namespace) -> None:
         args.output.write_text(json.dumps(results, indent=1) + "\n")
         print(step, json.dumps(figures), flush=True)
 
-    spec = EncoderSpec.from_params({**load_section("featurize"), "model": args.model, "device": args.embed_device})
+    spec = EncoderSpec.from_params(replace(load_section("featurize"), model=args.model, device=args.embed_device))
     texts = inbound(args.gpu_texts)["text"].tolist()
     cache, seconds = timed(embed_locally, spec, texts, work / "cache-local")
     vectors = gathered(cache, texts)
@@ -263,7 +269,7 @@ def scaling(args: argparse.Namespace) -> None:
         except Exception as error:  # noqa: BLE001 - recorded, and the CPU steps still run
             record("featurize_ray_gpu", {"error": f"{type(error).__name__}: {str(error)[-1500:]}"})
 
-    cpu_spec = EncoderSpec.from_params({**load_section("featurize"), "model": args.model, "device": "cpu"})
+    cpu_spec = EncoderSpec.from_params(replace(load_section("featurize"), model=args.model, device="cpu"))
     cpu_texts = texts[:args.cpu_texts]
     if cpu_texts:
         cpu_cache, cpu_seconds = timed(embed_locally, cpu_spec, cpu_texts, work / "cache-cpu-local")

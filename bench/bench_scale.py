@@ -94,14 +94,14 @@ def timings(root: Path) -> dict[str, dict]:
 
 def encode_ratio(root: Path) -> dict:
     """Featurize's embedding against a bare SentenceTransformer.encode of the same texts, in this process."""
-    from tweet_topics.encoding.embed import Encoder
-    from tweet_topics.encoding.encoder import EncoderSpec
+    from tweet_topics.encoding.sentence_encoder import SentenceEncoder
+    from tweet_topics.encoding.spec import EncoderSpec
     from tweet_topics.params import load_section
 
     featurize = load_section("featurize", root / "params.yaml")
     texts = pd.read_parquet(root / "data" / "03_preprocessed" / "discovery.parquet")["embedding_text"]
     texts = texts.head(ENCODE_TEXTS).tolist()
-    encoder = Encoder.load(EncoderSpec.from_params(featurize))
+    encoder = SentenceEncoder.load(EncoderSpec.from_params(featurize))
     bare = getattr(encoder.model, "source", encoder.model)  # the torch model under an onnx-int8 encoder
     bare.encode(texts[:64], batch_size=64)  # warm-up
     rates = {"bare_encode": [], "featurize_embed": []}

@@ -141,7 +141,7 @@ def embedding_rates(models: Path, texts: list[str]) -> dict:
     from tweet_topics.serving.router import Router
 
     router = Router.load(models)
-    views = router.messages.encoder_view(texts)
+    views = router.messages.encoder_texts(texts)
     encoder = router.messages.encoder
     encoder.embed(views[:64])  # warm-up
     start = time.perf_counter()

@@ -30,20 +30,31 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
+from tweet_topics.chain.topic_chain import TopicChain
 from tweet_topics.discovery.cluster import fit_kmeans
 from tweet_topics.evaluation.agreement import agreement_scores
-from tweet_topics.evaluation.labelled import PIPELINE_SECTIONS, labelled_embeddings, read_labelled_csv
+from tweet_topics.evaluation.labelled import read_labelled_csv
 from tweet_topics.evaluation.quality import partition_quality
 from tweet_topics.io.datasets import read_arrays
-from tweet_topics.params import load_section, load_sections
+from tweet_topics.params import (
+    CHAIN_SECTIONS,
+    REDUCE_SECTIONS,
+    ChainParams,
+    KMeansParams,
+    ReductionParams,
+    load_section,
+    load_sections,
+)
 from tweet_topics.paths import EMBEDDINGS, PARAMS, REDUCED
-from tweet_topics.reduction.reduce import UmapReducer, apply_reducer, fit_reducer
+from tweet_topics.reduction.reduce import apply_reducer, fit_reducer
 from tweet_topics.reduction.stand_in import FULL_SCALE_PLACED, perturbed_copies
+from tweet_topics.reduction.umap_reducer import UmapReducer
 
 REPO = Path(__file__).resolve().parents[1]
 FULL_SCALE_FRACTION = 200_000 / 1_080_000  # the default kmeans/pca.max_fit_tweets at 1.5M tweets
@@ -60,18 +71,18 @@ def timed_rate(reducer, points: np.ndarray) -> float:
 
 def placing_rate(run: Path, n_points: int) -> dict:
     discovery = np.load(run / EMBEDDINGS / "discovery.npy")
-    params = load_sections(*REDUCE_SECTIONS, path=run / PARAMS)
-    reference_size = params["smoothing"]["max_fit_tweets"]
+    reduction = ReductionParams.from_sections(load_sections(*REDUCE_SECTIONS, path=run / PARAMS))
+    reference_size = reduction.smoothing.max_fit_tweets
     reference = perturbed_copies(discovery, reference_size, seed=0)
     points = perturbed_copies(discovery, n_points, seed=2)
 
     started = time.perf_counter()
-    smoothed, _ = fit_reducer(reference, {**params, "reduce": {"method": "smoothed-pca"}})
+    smoothed, _ = fit_reducer(reference, replace(reduction, reduce=replace(reduction.reduce, method="smoothed-pca")))
     smoothed_fit = time.perf_counter() - started
-    umap = params["umap"]
-    layout = np.random.default_rng(0).normal(size=(reference_size, umap["n_components"])).astype(np.float32)
+    umap = reduction.umap
+    layout = np.random.default_rng(0).normal(size=(reference_size, umap.n_components)).astype(np.float32)
     umap_reducer = UmapReducer(reference=reference, layout=layout, fitted_rows=np.arange(reference_size),
-                               a=1.577, b=0.895, n_neighbors=umap["n_neighbors"], seed=umap["seed"])
+                               a=1.577, b=0.895, n_neighbors=umap.n_neighbors, seed=umap.seed)
 
     rates = {"smoothed-pca": timed_rate(smoothed, points), "umap": timed_rate(umap_reducer, points)}
     return {
@@ -97,30 +108,33 @@ def kmeans_variants(n_rows: int, seed: int) -> dict[str, dict]:
     return variants
 
 
-def reducer_variants(params: dict, n_rows: int) -> dict[str, dict]:
-    """params with the reducer's max_fit_tweets set to every row, then to each fraction of them, by name."""
-    section = FIT_SAMPLE_SECTION[params["reduce"]["method"]]
+def reducer_variants(reduction: ReductionParams, n_rows: int) -> dict[str, ReductionParams]:
+    """The reduction params with the reducer's max_fit_tweets set to every row, then to each fraction of them, by
+    name."""
+    section = FIT_SAMPLE_SECTION[reduction.reduce.method]
     sizes = {"all rows": n_rows, **{f"sample {name}": round(fraction * n_rows) for name, fraction in FRACTIONS.items()}}
-    return {name: {**params, section: {**params[section], "max_fit_tweets": size}} for name, size in sizes.items()}
+    return {name: replace(reduction, **{section: replace(getattr(reduction, section), max_fit_tweets=size)})
+            for name, size in sizes.items()}
 
 
-def full_kmeans(features: np.ndarray, k: int, kmeans: dict) -> np.ndarray:
-    return fit_kmeans(features, k, {**kmeans, "algorithm": "lloyd", "max_fit_tweets": len(features)}).predict(features)
+def full_kmeans(features: np.ndarray, k: int, kmeans: KMeansParams) -> np.ndarray:
+    full = replace(kmeans, n_clusters=k, algorithm="lloyd", max_fit_tweets=len(features))
+    return fit_kmeans(features, full).predict(features)
 
 
-def tweet_kmeans(run: Path, params: dict) -> list[dict]:
+def tweet_kmeans(run: Path, params: ChainParams) -> list[dict]:
     reduced = read_arrays(run / REDUCED)
     discovery, evaluation = reduced["discovery"], reduced["evaluation"]
-    k = params["kmeans"]["n_clusters"]
+    k = params.kmeans.n_clusters
     rows, reference = [], None
-    for name, override in kmeans_variants(len(discovery), params["kmeans"]["seed"]).items():
+    for name, override in kmeans_variants(len(discovery), params.kmeans.seed).items():
         started = time.perf_counter()
-        model = fit_kmeans(discovery, k, {**params["kmeans"], **override})
+        model = fit_kmeans(discovery, replace(params.kmeans, **override))
         seconds = time.perf_counter() - started
         labels = np.concatenate([model.predict(discovery), model.predict(evaluation)])
         inertia = float(-model.score(discovery))
         reference = reference or {"labels": labels, "inertia": inertia}
-        quality = partition_quality(discovery, labels[:len(discovery)], k, params["kmeans"]["seed"])
+        quality = partition_quality(discovery, labels[:len(discovery)], k, params.kmeans.seed)
         rows.append({"variant": name, "fitted_rows": min(override["max_fit_tweets"], len(discovery)),
                      "ari_vs_full": round(adjusted_rand_score(reference["labels"], labels), 4),
                      "inertia_vs_full": round(inertia / reference["inertia"], 4),
@@ -128,33 +142,34 @@ def tweet_kmeans(run: Path, params: dict) -> list[dict]:
     return rows
 
 
-def tweet_reducer(run: Path, params: dict) -> list[dict]:
+def tweet_reducer(run: Path, params: ChainParams) -> list[dict]:
     embeddings = read_arrays(run / EMBEDDINGS)["discovery"]
-    k, rows, reference = params["kmeans"]["n_clusters"], [], None
-    for name, variant in reducer_variants(params, len(embeddings)).items():
+    k, rows, reference = params.kmeans.n_clusters, [], None
+    for name, variant in reducer_variants(params.reduction, len(embeddings)).items():
         started = time.perf_counter()
         _, reduced = fit_reducer(embeddings, variant)
         seconds = time.perf_counter() - started
-        labels = full_kmeans(reduced, k, params["kmeans"])
+        labels = full_kmeans(reduced, k, params.kmeans)
         reference = reference if reference is not None else labels
-        rows.append({"variant": f"{params['reduce']['method']}, {name}", "fit_and_place_s": round(seconds, 2),
+        rows.append({"variant": f"{params.reduction.reduce.method}, {name}", "fit_and_place_s": round(seconds, 2),
                      "topic_ari_vs_full": round(adjusted_rand_score(reference, labels), 4)})
     return rows
 
 
-def labelled(run: Path, params: dict) -> list[dict]:
-    frame = read_labelled_csv(run / load_section("labelled", run / PARAMS)["path"])
+def labelled(run: Path, params: ChainParams) -> list[dict]:
+    frame = read_labelled_csv(run / load_section("labelled", run / PARAMS).path)
     truth, k = frame["label"].to_numpy(), int(frame["label"].nunique())
-    embeddings = labelled_embeddings(frame["text"].tolist(), params)
-    method, rows = params["reduce"]["method"], []
-    _, reduced = fit_reducer(embeddings, params)
-    for name, override in kmeans_variants(len(embeddings), params["kmeans"]["seed"]).items():
-        clusters = fit_kmeans(reduced, k, {**params["kmeans"], **override}).predict(reduced)
+    chain = TopicChain.from_params(params)
+    embeddings = chain.embed(frame["text"].tolist())
+    method, rows = params.reduction.reduce.method, []
+    _, reduced = chain.topic_steps.fit_reducer(embeddings)
+    for name, override in kmeans_variants(len(embeddings), params.kmeans.seed).items():
+        clusters = fit_kmeans(reduced, replace(params.kmeans, n_clusters=k, **override)).predict(reduced)
         rows.append({"variant": f"{method} + kmeans {name}", **_agreement(truth, clusters)})
-    for name, variant in reducer_variants(params, len(embeddings)).items():
+    for name, variant in reducer_variants(params.reduction, len(embeddings)).items():
         _, reduced = fit_reducer(embeddings, variant)
         rows.append({"variant": f"{method} {name} + kmeans lloyd, all rows",
-                     **_agreement(truth, full_kmeans(reduced, k, params["kmeans"]))})
+                     **_agreement(truth, full_kmeans(reduced, k, params.kmeans))})
     return rows
 
 
@@ -171,9 +186,9 @@ def markdown(rows: list[dict]) -> str:
 
 
 def fit_sample(run: Path) -> dict:
-    params = load_sections(*PIPELINE_SECTIONS, path=run / PARAMS)
+    params = ChainParams.from_sections(load_sections(*CHAIN_SECTIONS, path=run / PARAMS))
     tables = {"tweets: kmeans on data/05_reduced": tweet_kmeans(run, params),
-              f"tweets: {params['reduce']['method']} on data/04_embeddings": tweet_reducer(run, params),
+              f"tweets: {params.reduction.reduce.method} on data/04_embeddings": tweet_reducer(run, params),
               "labelled set: agreement with human labels": labelled(run, params)}
     for title, rows in tables.items():
         print(f"\n{title}\n\n{markdown(rows)}")

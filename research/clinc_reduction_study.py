@@ -85,7 +85,7 @@ def embeddings(texts: list[str], view: str, csv: Path, cache: Path) -> np.ndarra
     path = cache / f"{csv.stem}-{view}-{digest}-{MODEL.split('/')[-1]}.npy"
     if path.exists():
         return np.load(path)
-    from tweet_topics.encoding.encoder import load_encoder
+    from tweet_topics.encoding.weights import load_encoder
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     encoder = load_encoder(MODEL, "cpu")

@@ -11,13 +11,15 @@ import argparse
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tweet_topics.encoding.embed import Encoder, cpu_pass_threads, fixed_shape_batches, forward, tokenised_chunks
-from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.encoding.embed import cpu_pass_threads, fixed_shape_batches, forward, tokenised_chunks
+from tweet_topics.encoding.sentence_encoder import SentenceEncoder
+from tweet_topics.encoding.spec import EncoderSpec
 from tweet_topics.params import load_section
 from tweet_topics.paths import SAMPLE
 
@@ -30,7 +32,7 @@ def inbound_texts(limit: int) -> list[str]:
     return frame.loc[frame["inbound"] == "True", "text"].drop_duplicates().head(limit).tolist()
 
 
-def threads_inside_passes(encoder: Encoder, texts: list[str], threads: int) -> np.ndarray:
+def threads_inside_passes(encoder: SentenceEncoder, texts: list[str], threads: int) -> np.ndarray:
     import torch
 
     from tweet_topics.encoding.embed import passes_for
@@ -65,7 +67,7 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path, default=REPO / "research" / "results" / "cpu_passes.json")
     args = parser.parse_args()
     texts = inbound_texts(args.texts)
-    encoder = Encoder.load(EncoderSpec.from_params({**load_section("featurize"), "device": "cpu"}))
+    encoder = SentenceEncoder.load(EncoderSpec.from_params(replace(load_section("featurize"), device="cpu")))
     threads = cpu_pass_threads()
     rates: dict[str, list[float]] = {"threads_inside_passes": [], "passes_side_by_side": []}
     vectors = {}

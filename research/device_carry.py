@@ -46,7 +46,7 @@ def pack_ray(wheel: Path, out: Path) -> None:
 def pack_encoder(out: Path) -> None:
     from safetensors.numpy import load_file
 
-    from tweet_topics.encoding.encoder import resolve_model
+    from tweet_topics.encoding.weights import resolve_model
 
     source = Path(resolve_model("sentence-transformers/all-MiniLM-L6-v2"))
     shutil.copytree(source, out / "encoder", ignore=shutil.ignore_patterns("model.safetensors", "*.md"))
@@ -79,7 +79,7 @@ def unpack_encoder(carry: Path, folder: Path) -> None:
 def cosine_to_real(folder: Path) -> float:
     from sentence_transformers import SentenceTransformer
 
-    from tweet_topics.encoding.encoder import resolve_model
+    from tweet_topics.encoding.weights import resolve_model
 
     texts = ["my card was charged twice", "the train is late again", "can't log in to the app", "thanks a lot!"]
     real = SentenceTransformer(resolve_model("sentence-transformers/all-MiniLM-L6-v2"), device="cpu").encode(texts)

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     labels = clustered["topic_id"].map({topic: index for index, topic in enumerate(topic_ids)}).to_numpy()
 
     section = load_section("preprocess", args.run / "params.yaml")
-    cleaner = TweetCleaner(section["language"], handles=section["handles"])
+    cleaner = TweetCleaner(section.language, handles=section.handles)
     texts = preprocessed["text"].tolist()
     with_emoji = word_counts(cleaner.views(texts)[1])
     without_emoji = word_counts(cleaner.views([emoji.replace_emoji(text, " ") for text in texts])[1])

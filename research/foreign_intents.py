@@ -58,7 +58,7 @@ def main() -> None:
     discovery = read_arrays(EMBEDDINGS)["discovery"]
     if len(discovery) != len(scorer.reference):
         raise SystemExit("the reference is a sample of discovery here: this study needs every discovery tweet in it")
-    frame = read_csv_rows(params["foreign"]["path"], "").frame
+    frame = read_csv_rows(params["foreign"].path, "").frame
     frame = frame[frame["text"].str.strip() != ""].reset_index(drop=True)
     foreign = np.load(FOREIGN_EMBEDDINGS)
     scores = scorer.scores(foreign)

@@ -13,18 +13,16 @@ in every mode: the script counts the requests whose view differs.
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
-from tweet_topics.encoding.encoder import EncoderSpec
 
-from tweet_topics.discovery.cluster import fit_kmeans
-from tweet_topics.encoding.embed import Encoder
-from tweet_topics.params import load_sections
-from tweet_topics.reduction.reduce import fit_reducer
-from tweet_topics.text.cleaner import HANDLE_MODES, TweetCleaner
+from tweet_topics.chain.topic_chain import TopicChain
+from tweet_topics.params import CHAIN_SECTIONS, ChainParams, load_sections
+from tweet_topics.text.cleaner import HANDLE_MODES
 
 REPO = Path(__file__).resolve().parents[1]
 CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
@@ -56,18 +54,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--run", type=Path, default=REPO, help="a project whose data/ holds a pipeline run")
     parser.add_argument("--out", type=Path, default=REPO / "research" / "results" / "handles_study.json")
     args = parser.parse_args(argv)
-    params = load_sections(*REDUCE_SECTIONS, "kmeans", "preprocess", "featurize", path=args.run / "params.yaml")
+    params = ChainParams.from_sections(load_sections(*CHAIN_SECTIONS, path=args.run / "params.yaml"))
     discovery = pd.read_parquet(args.run / "data" / "02_prepared" / "discovery.parquet", columns=["text", "brand"])
     clinc = pd.read_csv(CLINC)["text"].tolist()
-    featurize = params["featurize"]
-    encoder = Encoder.load(EncoderSpec.from_params({**featurize, "device": "cpu", "dtype": "float32"}))
+    # the embedding view (whatever featurize.text_view says), on the CPU in float32
+    featurize = replace(params.featurize, text_view="embedding", device="cpu", dtype="float32")
     results, clinc_views = {}, {}
     for mode in HANDLE_MODES:
-        cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False, handles=mode)
-        embeddings = encoder.embed([cleaner.embedding_view(text) for text in discovery["text"]])
-        _, reduced = fit_reducer(embeddings, params)
-        topics = fit_kmeans(reduced, params["kmeans"]["n_clusters"], params["kmeans"]).predict(reduced)
+        chain = TopicChain.from_params(replace(params, preprocess=replace(params.preprocess, handles=mode),
+                                               featurize=featurize))
+        embeddings = chain.embed(discovery["text"].tolist())  # prepared texts: the pipeline's sane text already
+        topics = chain.topics(embeddings)
         results[mode] = brand_scores(discovery["brand"].to_numpy(), topics)
+        cleaner = chain.embedding.text.cleaner
         clinc_views[mode] = [cleaner.embedding_view(text) for text in clinc]
         print(mode, results[mode], flush=True)
     results["clinc150_views_that_differ_between_modes"] = int(sum(

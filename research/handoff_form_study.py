@@ -87,7 +87,7 @@ def main() -> None:
     texts = {split: frames[split].set_index("tweet_id").loc[np.load(EMBEDDINGS / f"{split}_ids.npy",
                                                                     allow_pickle=True), "embedding_text"].tolist()
              for split in frames}
-    foreign_path = load_sections("foreign")["foreign"]["path"]
+    foreign_path = load_sections("foreign")["foreign"].path
     foreign = read_csv_rows(foreign_path, "set foreign.path to a CSV with a text column").frame["text"].tolist()
     texts["foreign"] = [text for text in foreign if text.strip()]  # the texts stages/foreign.py embedded
     handoff = load_out_of_topic(MODELS / HANDOFF)

@@ -14,17 +14,17 @@ import argparse
 import json
 import platform
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tweet_topics.encoding.embed import Encoder
-from tweet_topics.encoding.encoder import EncoderSpec
+from tweet_topics.chain.embedding import EmbeddingSteps
+from tweet_topics.encoding.spec import EncoderSpec
 from tweet_topics.params import load_section
 from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
 from tweet_topics.reduction.sampling import fit_rows
-from tweet_topics.text.cleaner import TweetCleaner
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,16 +51,17 @@ def main() -> None:
     prepared = REPO / "data" / "02_prepared"
     discovery = pd.read_parquet(prepared / "discovery.parquet")["text"].to_numpy()
     validation = pd.read_parquet(prepared / "validation.parquet")["text"].to_numpy()
-    foreign = pd.read_csv(REPO / load_section("foreign")["path"])["text"]
+    foreign = pd.read_csv(REPO / load_section("foreign").path)["text"]
     texts = {"reference": discovery[fit_rows(len(discovery), args.reference, 0)].tolist(),
              "validation": validation[fit_rows(len(validation), args.validation, 0)].tolist(),
              "foreign": foreign.sample(min(args.foreign, len(foreign)), random_state=0).tolist()}
-    encoder = Encoder.load(EncoderSpec(load_section("featurize")["model"], "cpu"))
+    spec = EncoderSpec(load_section("featurize").model, "cpu")
+    preprocess = load_section("preprocess")
     results = {}
     for handles in ("keep", "leading"):
-        cleaner = TweetCleaner(keywords=False, handles=handles)
-        vectors = {name: encoder.embed([cleaner.embedding_view(text) for text in values])
-                   for name, values in texts.items()}
+        # the embedding view, whatever featurize.text_view says
+        steps = EmbeddingSteps(replace(preprocess, handles=handles), "embedding", spec)
+        vectors = {name: steps.embed(values) for name, values in texts.items()}
         reference = normalise_rows(vectors["reference"])
         scores = {name: nearest_neighbours(vectors[name], reference, K)[1].astype(np.float64).mean(axis=1)
                   for name in ("validation", "foreign")}

@@ -41,7 +41,7 @@ from sklearn.covariance import LedoitWolf
 from sklearn.neighbors import LocalOutlierFactor
 
 from tweet_topics.io.datasets import read_arrays, read_frames
-from tweet_topics.params import load_sections
+from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, TrainParams, load_sections
 from tweet_topics.paths import CLASSIFIER, CLUSTERED, EMBEDDINGS, FOREIGN_EMBEDDINGS, MODELS, REDUCED, REDUCER
 from tweet_topics.reduction.neighbours import nearest_neighbours, normalise_rows
 from tweet_topics.reduction.reduce import fit_reducer, load_reducer, reduce_embeddings
@@ -109,7 +109,7 @@ def max_probability_score(space, keep, labels, params):
     if not keep.all():  # retrained without the topic, in the kept reduced space
         remaining = np.unique(labels[keep])
         relabelled = np.searchsorted(remaining, labels[keep])
-        classifier = train_classifier(space["discovery"][keep], relabelled, params["C"], "balanced", 1000)
+        classifier = train_classifier(space["discovery"][keep], relabelled, params)
     return lambda points: 1.0 - classifier.probabilities(points).max(axis=1)
 
 
@@ -135,7 +135,7 @@ def compare_scores(flag_rate: float) -> None:
     spaces = {"raw": {**{split: normalise_rows(values) for split, values in embeddings.items()},
                       "foreign": normalise_rows(foreign)},
               "reduced": {**reduced, "foreign": reduce_embeddings(reducer, foreign)}}
-    params = {"C": 100.0}
+    params = TrainParams(C=100.0, class_weight="balanced", max_iter=1000)  # max_probability's retraining
     results = {}
     for name, (fit, space_name) in METHODS.items():
         start = time.perf_counter()
@@ -200,7 +200,7 @@ def union_study(flag_rate: float) -> None:
     """The handoff's k-NN score, the reduced-space Mahalanobis score and their union, every held-out topic's
     figure with the reducer refitted without it."""
     start = time.perf_counter()
-    params = load_sections(*REDUCE_SECTIONS)
+    reduction = ReductionParams.from_sections(load_sections(*REDUCE_SECTIONS))
     raw = read_arrays(EMBEDDINGS)  # as the reduce stage reads them
     embeddings = {split: normalise_rows(values) for split, values in raw.items()}
     reduced = read_arrays(REDUCED)
@@ -220,7 +220,7 @@ def union_study(flag_rate: float) -> None:
     held_out = {name: [] for name in whole}
     for topic in np.unique(labels["discovery"]):
         keep = labels["discovery"] != topic
-        refitted, reduced_kept = fit_reducer(raw["discovery"][keep], params)
+        refitted, reduced_kept = fit_reducer(raw["discovery"][keep], reduction)
         scorers = {"knn_k30": knn_scorer(embeddings["discovery"][keep]),
                    "mahalanobis_reduced": mahalanobis_scorer(reduced_kept, labels["discovery"][keep])}
         validation, new = labels["validation"] != topic, labels["evaluation"] == topic
@@ -236,7 +236,7 @@ def union_study(flag_rate: float) -> None:
 
     result = {"command": "python research/handoff_study.py --union", "flag_rate": flag_rate,
               "machine": {"cpu": platform.processor() or platform.machine()},
-              "reduce_method": params["reduce"]["method"], "n_foreign": len(foreign),
+              "reduce_method": reduction.reduce.method, "n_foreign": len(foreign),
               "scores": {name: {"false_flag_evaluation": round(whole[name]["evaluation"], 4),
                                 "foreign_detection": round(whole[name]["foreign"], 4),
                                 "held_out_mean": round(float(np.mean(held_out[name])), 4),

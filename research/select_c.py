@@ -8,6 +8,7 @@ nine values from 0.01 to 100, evenly spaced in log scale) and scored on the vali
 """
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,8 +26,7 @@ def main(grid: list[float]) -> None:
               for split, frame in read_frames(CLUSTERED, columns=["pseudo_label"]).items()}
     print(f"{'C':>8}  validation macro-F1  accuracy")
     for C in grid:
-        classifier = train_classifier(features["discovery"], labels["discovery"], C, params["class_weight"],
-                                      params["max_iter"])
+        classifier = train_classifier(features["discovery"], labels["discovery"], replace(params, C=C))
         scores = split_scores(labels["validation"], classifier.predict(features["validation"]))
         print(f"{C:>8g}  {scores['macro_f1']:>19.4f}  {scores['accuracy']:.4f}")
 

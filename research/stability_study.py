@@ -21,6 +21,7 @@ import json
 import sys
 import time
 import warnings
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -31,12 +32,12 @@ from scipy.sparse.linalg import eigsh
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from tweet_topics.discovery.cluster import fit_kmeans
+from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.evaluation.agreement import agreement_scores
-from tweet_topics.evaluation.stability import perturbed, refit_params
-from tweet_topics.params import load_sections
+from tweet_topics.evaluation.stability import perturbed
+from tweet_topics.params import CHAIN_SECTIONS, REDUCE_SECTIONS, ChainParams, load_sections
 from tweet_topics.reduction.neighbours import membership_strengths, nearest_others, normalise_rows
-from tweet_topics.reduction.reduce import fit_reducer, single_thread
+from tweet_topics.threads import single_thread
 
 REPO = Path(__file__).resolve().parents[1]
 CLINC = REPO / "data" / "labelled" / "clinc150" / "test.csv.xz"
@@ -71,33 +72,36 @@ CONFIGS = {
 }
 
 
-def configured(base: dict, overrides: dict) -> dict:
-    return {section: {**values, **overrides.get(section, {})} for section, values in base.items()}
+def configured(base: ChainParams, overrides: dict) -> TopicSteps:
+    """The chain's topic steps with params.yaml's sections changed by `overrides` (section -> values)."""
+    reduction = replace(base.reduction, **{name: replace(getattr(base.reduction, name), **overrides[name])
+                                           for name in REDUCE_SECTIONS if name in overrides})
+    return TopicSteps(reduction, replace(base.kmeans, **overrides.get("kmeans", {})))
 
 
-def topics(method: str, embeddings: np.ndarray, params: dict, k: int) -> np.ndarray:
-    """The topics of `embeddings` by one configuration, with the seeds in `params`."""
-    params = {**params, "kmeans": {**params["kmeans"], "max_fit_tweets": len(embeddings)}}
+def topics(method: str, embeddings: np.ndarray, steps: TopicSteps, k: int) -> np.ndarray:
+    """The topics of `embeddings` by one configuration, with the seeds in `steps`."""
+    steps = replace(steps, kmeans=replace(steps.kmeans, max_fit_tweets=len(embeddings)))
     if method == "pipeline":
-        _, reduced = fit_reducer(embeddings, params)
-        return fit_kmeans(reduced, k, params["kmeans"]).predict(reduced)
+        return steps.topics(embeddings, k)
     if method == "consensus":
-        return consensus_topics(embeddings, params, k)
-    return spectral_topics(embeddings, params, k)
+        return consensus_topics(embeddings, steps, k)
+    return spectral_topics(embeddings, steps, k)
 
 
-def consensus_topics(embeddings: np.ndarray, params: dict, k: int, layouts: int = 5) -> np.ndarray:
+def consensus_topics(embeddings: np.ndarray, steps: TopicSteps, k: int, layouts: int = 5) -> np.ndarray:
     one_hot = []
+    reduction, kmeans = steps.reduction, steps.kmeans
     for layout in range(layouts):
-        shifted = {**params, "reduce": {"method": "umap"},
-                   "umap": {**params["umap"], "seed": params["umap"]["seed"] + layout},
-                   "kmeans": {**params["kmeans"], "seed": params["kmeans"]["seed"] + layout}}
+        shifted = TopicSteps(replace(reduction, reduce=replace(reduction.reduce, method="umap"),
+                                     umap=replace(reduction.umap, seed=reduction.umap.seed + layout)),
+                             replace(kmeans, seed=kmeans.seed + layout))
         labels = topics("pipeline", embeddings, shifted, k)
         one_hot.append(np.eye(k, dtype=np.float32)[labels])
-    return fit_kmeans(np.hstack(one_hot), k, params["kmeans"]).predict(np.hstack(one_hot))
+    return steps.fit_topics(np.hstack(one_hot), k).predict(np.hstack(one_hot))
 
 
-def spectral_topics(embeddings: np.ndarray, params: dict, k: int, n_vectors: int = 20) -> np.ndarray:
+def spectral_topics(embeddings: np.ndarray, steps: TopicSteps, k: int, n_vectors: int = 20) -> np.ndarray:
     unit = normalise_rows(embeddings)
     n = len(unit)
     indices, distances = nearest_others(unit, unit, 15, np.arange(n))
@@ -105,18 +109,18 @@ def spectral_topics(embeddings: np.ndarray, params: dict, k: int, n_vectors: int
                                                                              indices.ravel())), shape=(n, n))
     graph = directed + directed.T - directed.multiply(directed.T)
     scale = sparse.diags(1 / np.sqrt(np.asarray(graph.sum(axis=1)).ravel()))
-    start = np.random.default_rng(params["kmeans"]["seed"]).random(n)
+    start = np.random.default_rng(steps.kmeans.seed).random(n)
     with single_thread():
         values, vectors = eigsh(scale @ graph @ scale, k=n_vectors + 1, which="LA", v0=start)
     vectors = normalise_rows(vectors[:, np.argsort(-values)[1:]])
-    return KMeans(k, random_state=params["kmeans"]["seed"], n_init=params["kmeans"]["n_init"]).fit_predict(vectors)
+    return KMeans(k, random_state=steps.kmeans.seed, n_init=steps.kmeans.n_init).fit_predict(vectors)
 
 
-def tweet_scores(method: str, embeddings: np.ndarray, brands: np.ndarray, params: dict, refits: int) -> dict:
+def tweet_scores(method: str, embeddings: np.ndarray, brands: np.ndarray, steps: TopicSteps, refits: int) -> dict:
     start = time.perf_counter()
-    exact = topics(method, embeddings, params, 8)
+    exact = topics(method, embeddings, steps, 8)
     seconds = time.perf_counter() - start
-    noisy = [topics(method, perturbed(embeddings, 1e-6, refit), refit_params(params, refit), 8)
+    noisy = [topics(method, perturbed(embeddings, 1e-6, refit), steps.reseeded(refit), 8)
              for refit in range(refits)]
     return {"stability_ari": float(np.mean([adjusted_rand_score(a, b) for a, b in combinations(noisy, 2)])),
             "ari_vs_unperturbed": float(np.mean([adjusted_rand_score(exact, labels) for labels in noisy])),
@@ -124,23 +128,19 @@ def tweet_scores(method: str, embeddings: np.ndarray, brands: np.ndarray, params
             "seconds_per_fit": round(seconds, 1)}
 
 
-def clinc_scores(method: str, embeddings: np.ndarray, truth: np.ndarray, params: dict, seeds: list[int]) -> dict:
-    runs = [agreement_scores(truth, topics(method, embeddings, refit_params(params, seed), 150)) for seed in seeds]
+def clinc_scores(method: str, embeddings: np.ndarray, truth: np.ndarray, steps: TopicSteps, seeds: list[int]) -> dict:
+    runs = [agreement_scores(truth, topics(method, embeddings, steps.reseeded(seed), 150)) for seed in seeds]
     return {f"clinc_{name}": float(np.mean([run[name] for run in runs])) for name in ("accuracy", "nmi", "ari")}
 
 
-def clinc_embeddings(params: dict) -> tuple[np.ndarray, np.ndarray]:
-    from tweet_topics.encoding.encoder import EncoderSpec
-
-    from tweet_topics.encoding.embed import Encoder
-    from tweet_topics.text.cleaner import TweetCleaner
+def clinc_embeddings(params: ChainParams) -> tuple[np.ndarray, np.ndarray]:
+    """CLINC150's embedding views (whatever featurize.text_view says), embedded on the CPU in float32."""
+    from tweet_topics.chain.embedding import EmbeddingSteps
 
     frame = pd.read_csv(CLINC)
-    cleaner = TweetCleaner(params["preprocess"]["language"], keywords=False, handles=params["preprocess"]["handles"])
-    views = [cleaner.embedding_view(text) for text in frame["text"]]
-    featurize = params["featurize"]
-    encoder = Encoder.load(EncoderSpec.from_params({**featurize, "device": "cpu", "dtype": "float32"}))
-    return encoder.embed(views), frame["label"].to_numpy()
+    featurize = replace(params.featurize, text_view="embedding", device="cpu", dtype="float32")
+    steps = EmbeddingSteps.from_params(params.preprocess, featurize)
+    return steps.embed(frame["text"].tolist()), frame["label"].to_numpy()
 
 
 def table(results: dict) -> str:
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
 
-    base = load_sections(*REDUCE_SECTIONS, "kmeans", "preprocess", "featurize", path=args.run / "params.yaml")
+    base = ChainParams.from_sections(load_sections(*CHAIN_SECTIONS, path=args.run / "params.yaml"))
     embeddings = np.load(args.run / "data" / "04_embeddings" / "discovery.npy")
     brands = pd.read_parquet(args.run / "data" / "03_preprocessed" / "discovery.parquet", columns=["brand"])
     clinc, truth = clinc_embeddings(base)
@@ -171,11 +171,11 @@ def main(argv: list[str] | None = None) -> None:
     for key, (name, method, overrides) in CONFIGS.items():
         if args.only and key not in args.only:
             continue
-        params = configured(base, overrides)
+        steps = configured(base, overrides)
         print(f"{name} ...", file=sys.stderr, flush=True)
         results[key] = {"name": name,
-                        **tweet_scores(method, embeddings, brands["brand"].to_numpy(), params, args.refits),
-                        **clinc_scores(method, clinc, truth, params, args.seeds)}
+                        **tweet_scores(method, embeddings, brands["brand"].to_numpy(), steps, args.refits),
+                        **clinc_scores(method, clinc, truth, steps, args.seeds)}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     ordered = {key: results[key] for key in CONFIGS if key in results}
