@@ -25,7 +25,8 @@ def minilm_with_one_tensor_changed(folder: Path) -> Path:
 
     import numpy as np
     from safetensors.numpy import load_file, save_file
-    from tweet_topics.encoding.encoder import resolve_model
+
+    from tweet_topics.encoding.weights import resolve_model
 
     shutil.copytree(resolve_model("sentence-transformers/all-MiniLM-L6-v2"), folder)
     weights = load_file(folder / "model.safetensors")
@@ -113,39 +114,40 @@ def models(tmp_path_factory, tweets):
 predict's and the service's tests route with (trained once per test session)."""
     import json
 
-    from sklearn.cluster import KMeans
-    from tweet_topics.encoding.encoder import model_identity
-
-    from tweet_topics.chain import MessagePipeline
+    from tweet_topics.chain.topic_chain import TopicChain
+    from tweet_topics.encoding.identity import model_identity
+    from tweet_topics.params import ChainParams, validate_section
     from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
-    from tweet_topics.reduction.reduce import fit_reducer, save_reducer
+    from tweet_topics.reduction.reduce import save_reducer
     from tweet_topics.training.classify import save_classifier, train_classifier
     from tweet_topics.training.handoff import fit_out_of_topic, save_out_of_topic
     from tweet_topics.training.manifest import build_manifest
 
     folder = tmp_path_factory.mktemp("models")
-    params = {"preprocess": {"language": "english", "handles": "keep"},
+    # featurize.dtype, featurize.engine and reduce.engine: the values the chain ran by before they were keys
+    values = {"preprocess": {"language": "english", "handles": "keep"},
               "featurize": {"model": PREDICT_MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu",
-                            "backend": "torch"},
-              "reduce": {"method": "pca"}, "pca": {"n_components": 10, "whiten": False, "seed": 0,
-                                                                "max_fit_tweets": 200000},
+                            "backend": "torch", "dtype": "float32", "engine": "local"},
+              "reduce": {"method": "pca", "engine": "local"},
+              "pca": {"n_components": 10, "whiten": False, "seed": 0, "max_fit_tweets": 200000},
               "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
               "smoothing": {"n_neighbors": 15, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
               "kmeans": {"n_clusters": PREDICT_TOPICS, "seed": 42, "n_init": 3, "algorithm": "lloyd",
                          "max_fit_tweets": 200000},
               "train": {"C": 100.0, "class_weight": "balanced", "max_iter": 1000},
               "handoff": {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50000, "max_tweets": 20000, "seed": 0}}
-    pipeline = MessagePipeline.from_params(params)
-    embeddings = pipeline.embed(tweets["text"])
-    reducer, reduced = fit_reducer(embeddings, params)
-    kmeans = KMeans(PREDICT_TOPICS, random_state=42, n_init=3).fit(reduced)
-    save_reducer(folder / REDUCER, reducer, model_identity(pipeline.encoder.description()))
-    save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, 100.0, "balanced", 1000))
+    params = {name: validate_section(name, section) for name, section in values.items()}
+    chain = TopicChain.from_params(ChainParams.from_sections(params))
+    embeddings = chain.embed(tweets["text"])
+    reducer, reduced = chain.topic_steps.fit_reducer(embeddings)
+    kmeans = chain.topic_steps.fit_topics(reduced)  # all 400 rows fitted: labels_ covers every tweet
+    encoder = chain.embedding.encoder.description()
+    save_reducer(folder / REDUCER, reducer, model_identity(encoder))
+    save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, params["train"]))
     save_out_of_topic(folder / HANDOFF, fit_out_of_topic(embeddings, embeddings, params["handoff"]))
     topics = {"n_topics": PREDICT_TOPICS,
               "topics": [{"topic": i, "label": f"topic {i}"} for i in range(PREDICT_TOPICS)]}
     (folder / TOPICS).write_text(json.dumps(topics))
-    manifest = build_manifest(folder, params, pipeline.encoder.description(), tweets["tweet_id"].to_numpy(),
-                              kmeans.labels_)
+    manifest = build_manifest(folder, params, encoder, tweets["tweet_id"].to_numpy(), kmeans.labels_)
     (folder / MANIFEST).write_text(json.dumps(manifest))
     return folder

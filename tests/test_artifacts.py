@@ -3,6 +3,7 @@ them together so that a mixed or missing set is refused with one line."""
 
 import json
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,24 +12,31 @@ from sklearn.linear_model import LogisticRegression
 
 from tweet_topics.errors import UserError
 from tweet_topics.io.artifacts import load_arrays, save_arrays
+from tweet_topics.params import ReductionParams, TrainParams, validate_section
 from tweet_topics.paths import CLASSIFIER, HANDOFF, MANIFEST, REDUCER, TOPICS
-from tweet_topics.reduction.reduce import PcaReducer, UmapReducer, fit_reducer, load_reducer, save_reducer
+from tweet_topics.reduction.pca import PcaReducer
+from tweet_topics.reduction.reduce import fit_reducer, load_reducer, save_reducer
 from tweet_topics.reduction.smoothing import SmoothedPcaReducer
+from tweet_topics.reduction.umap_reducer import UmapReducer
 from tweet_topics.serving.router import TrainedTopics
 from tweet_topics.training.classify import load_classifier, save_classifier, train_classifier
 from tweet_topics.training.handoff import fit_out_of_topic, save_out_of_topic
 from tweet_topics.training.manifest import build_manifest, read_manifest
 
-PARAMS = {"preprocess": {"language": "english", "handles": "leading"},
+PARAMS = {name: validate_section(name, values) for name, values in {
+          "preprocess": {"language": "english", "handles": "leading"},
           "featurize": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding",
-                        "batch_size": 64, "device": "auto", "backend": "torch"},
-          "reduce": {"method": "pca"}, "pca": {"n_components": 4, "whiten": False, "seed": 0,
-                                                               "max_fit_tweets": 200000},
+                        "batch_size": 64, "device": "auto", "backend": "torch", "dtype": "float32",
+                        "engine": "local"},
+          "reduce": {"method": "pca", "engine": "local"}, "pca": {"n_components": 4, "whiten": False, "seed": 0,
+                                                                  "max_fit_tweets": 200000},
           "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50000},
           "smoothing": {"n_neighbors": 5, "steps": 2, "seed": 0, "max_fit_tweets": 50000},
           "kmeans": {"n_clusters": 3, "seed": 42, "n_init": 1, "algorithm": "lloyd", "max_fit_tweets": 200000},
           "train": {"C": 1.0, "class_weight": "balanced", "max_iter": 200},
-          "handoff": {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50000, "max_tweets": 20000, "seed": 0}}
+          "handoff": {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50000, "max_tweets": 20000, "seed": 0},
+}.items()}
+REDUCTION = ReductionParams.from_sections(PARAMS)
 ENCODER = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "0" * 64, "dimension": 12}
 
 
@@ -88,7 +96,7 @@ def test_classifier_weights_give_sklearns_probabilities(tmp_path, n_topics):
     rng = np.random.default_rng(n_topics)
     features = rng.normal(size=(300, 4))
     labels = (features[:, 0] * 10).astype(int) % n_topics
-    classifier = train_classifier(features, labels, 1.0, "balanced", 500)
+    classifier = train_classifier(features, labels, TrainParams(C=1.0, class_weight="balanced", max_iter=500))
     reference = LogisticRegression(C=1.0, class_weight="balanced", max_iter=500).fit(features, labels)
     save_classifier(tmp_path / "c.npz", classifier)
     loaded = load_classifier(tmp_path / "c.npz")
@@ -99,8 +107,8 @@ def test_classifier_weights_give_sklearns_probabilities(tmp_path, n_topics):
 def test_pca_reducer_matches_sklearn_and_round_trips(tmp_path):
     embeddings = np.random.default_rng(0).normal(size=(200, 12)).astype(np.float32)
     for whiten in (False, True):
-        reducer, reduced = fit_reducer(embeddings, {"reduce": {"method": "pca"}, "pca": {
-            "n_components": 4, "whiten": whiten, "seed": 0, "max_fit_tweets": 200000}})
+        pca = validate_section("pca", {"n_components": 4, "whiten": whiten, "seed": 0, "max_fit_tweets": 200000})
+        reducer, reduced = fit_reducer(embeddings, replace(REDUCTION, pca=pca))
         expected = PCA(n_components=4, whiten=whiten, random_state=0).fit(embeddings).transform(embeddings)
         np.testing.assert_allclose(reduced, expected, atol=1e-4)
         save_reducer(tmp_path / "r.npz", reducer, ENCODER)
@@ -123,7 +131,8 @@ def test_umap_reducer_round_trips_exactly(tmp_path):
 
 def test_smoothed_pca_reducer_round_trips_exactly(tmp_path):
     embeddings = np.random.default_rng(0).normal(size=(80, 12)).astype(np.float32)
-    reducer, reduced = fit_reducer(embeddings, {**PARAMS, "reduce": {"method": "smoothed-pca"}})
+    smoothed = replace(REDUCTION, reduce=replace(PARAMS["reduce"], method="smoothed-pca"))
+    reducer, reduced = fit_reducer(embeddings, smoothed)
     save_reducer(tmp_path / "r.npz", reducer, ENCODER)
     loaded, meta = load_reducer(tmp_path / "r.npz")
     assert isinstance(loaded, SmoothedPcaReducer) and meta["method"] == "smoothed-pca" and loaded.steps == 2
@@ -138,9 +147,10 @@ def models(tmp_path):
     rng = np.random.default_rng(0)
     embeddings = rng.normal(size=(90, 12)).astype(np.float32)
     labels = np.repeat(np.arange(3), 30)
-    reducer, reduced = fit_reducer(embeddings, PARAMS)
+    reducer, reduced = fit_reducer(embeddings, REDUCTION)
     save_reducer(tmp_path / REDUCER, reducer, ENCODER)
-    save_classifier(tmp_path / CLASSIFIER, train_classifier(reduced, labels, 1.0, None, 200))
+    train = TrainParams(C=1.0, class_weight=None, max_iter=200)
+    save_classifier(tmp_path / CLASSIFIER, train_classifier(reduced, labels, train))
     save_out_of_topic(tmp_path / HANDOFF, fit_out_of_topic(embeddings, embeddings, PARAMS["handoff"]))
     topics = {"n_topics": 3, "topics": [{"topic": i, "label": f"word{i} / other"} for i in range(3)]}
     (tmp_path / TOPICS).write_text(json.dumps(topics))
@@ -166,15 +176,15 @@ def test_manifest_records_model_params_labels_and_data(models):
 
 
 def test_the_engines_are_not_recorded_so_a_ray_run_makes_the_same_manifest(models):
-    on_ray = {**PARAMS, "featurize": {**PARAMS["featurize"], "engine": "ray"},
-              "reduce": {**PARAMS["reduce"], "engine": "ray"}}
+    on_ray = {**PARAMS, "featurize": replace(PARAMS["featurize"], engine="ray"),
+              "reduce": replace(PARAMS["reduce"], engine="ray")}
     labels = np.repeat(np.arange(3), 30)
     assert build_manifest(models, on_ray, ENCODER, np.arange(90).astype(str), labels) == read_manifest(models)
 
 
 def test_an_artifact_from_another_run_is_refused(models):
     save_classifier(models / CLASSIFIER, train_classifier(np.eye(4)[[0, 1, 2, 3, 0, 1]], np.array([0, 1, 2] * 2),
-                                                         1.0, None, 200))
+                                                         TrainParams(C=1.0, class_weight=None, max_iter=200)))
     with pytest.raises(UserError, match=r"classifier\.npz is not the file .*manifest\.json was trained with"):
         TrainedTopics.load(models)
 

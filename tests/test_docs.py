@@ -121,6 +121,6 @@ def test_the_checks_catch_a_stale_table_an_unbacked_figure_and_a_missing_file():
         assert uncited_figures(fine) == [], fine
     assert CITATION.findall("0.9 (`metrics/metrics.json` → `clusters.stability_ari`)")
     assert missing_paths("`stages/ingest.py`, `serving/predict.py`, `src/tweet_topics/paths.py`") == []
-    assert missing_paths("`stages/nope.py` and `routing/gone.py`") == ["stages/nope.py", "routing/gone.py"]
+    assert missing_paths("`stages/nope.py` and `serving/gone.py`") == ["stages/nope.py", "serving/gone.py"]
     assert missing_paths("`python research/gone.py --all`, `git show abc123:bench/gone.py`") == ["research/gone.py"]
     assert missing_paths("[it](docs/PIPELINE.md#k), [web](https://dvc.org), [gone](docs/GONE.md)") == ["docs/GONE.md"]

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tweet_topics.encoding.encoder import load_encoder, resolve_model
 
 from tweet_topics.encoding.embed import embed_texts, fixed_shape_batches
 from tweet_topics.encoding.tokens import TokenisedTexts, Tokeniser, starts_of
+from tweet_topics.encoding.weights import load_encoder, resolve_model
 from tweet_topics.errors import UserError
 
 TEXTS = ["my card was charged twice", "the app crashes when I log in", "where is my parcel", "thanks!", ""] * 3
@@ -206,9 +206,9 @@ def test_a_tokenizer_that_disagrees_with_preprocess_is_not_used(encoder, tweet_t
 
 def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tweet_texts):
     import torch
-    from tweet_topics.encoding.encoder import describe_encoder, encoder_fingerprint
 
     from tweet_topics.encoding.embed import embedding_recipe
+    from tweet_topics.encoding.identity import describe_encoder, encoder_fingerprint
 
     half = load_encoder("sentence-transformers/all-MiniLM-L6-v2", "cpu", dtype="float16")
     assert next(half.parameters()).dtype == torch.float16
@@ -222,7 +222,7 @@ def test_float16_keeps_the_fingerprint_and_gets_its_own_cache_recipe(encoder, tw
 
 
 def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu_and_float16_and_1024_on_a_gpu():
-    from tweet_topics.encoding.encoder import EncoderSpec
+    from tweet_topics.encoding.spec import EncoderSpec
 
     def resolved(**settings) -> tuple:
         spec = EncoderSpec("m", **settings).resolved()
@@ -237,20 +237,20 @@ def test_auto_is_float32_and_16_rows_a_pass_on_the_cpu_and_float16_and_1024_on_a
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_encoding_on_gives_what_loading_the_encoder_gives_without_a_forward_pass(dtype, monkeypatch):
     """scale/ray_embed.py works out a GPU worker's recipe on the driver's CPU: here the CPU is that device too."""
-    from tweet_topics.encoding.encoder import EncoderSpec
-
     from tweet_topics.encoding import embed
+    from tweet_topics.encoding.sentence_encoder import SentenceEncoder
+    from tweet_topics.encoding.spec import EncoderSpec
 
     spec = EncoderSpec("sentence-transformers/all-MiniLM-L6-v2", "cpu", dtype=dtype, batch_size=4)
-    loaded = embed.Encoder.load(spec)
+    loaded = SentenceEncoder.load(spec)
     monkeypatch.setattr(embed, "forward", None)  # no pass: the driver has no GPU to run one on
     assert embed.encoding_on(spec) == (loaded.spec, loaded.recipe(), loaded.description())
 
 
 def test_encoding_on_a_gpu_is_worked_out_without_one(encoder):
-    from tweet_topics.encoding.encoder import EncoderSpec, encoder_fingerprint
-
     from tweet_topics.encoding.embed import encoding_on
+    from tweet_topics.encoding.identity import encoder_fingerprint
+    from tweet_topics.encoding.spec import EncoderSpec
 
     resolved, recipe, description = encoding_on(EncoderSpec("sentence-transformers/all-MiniLM-L6-v2", "cuda"))
     assert (resolved.device, resolved.dtype, resolved.batch_size) == ("cuda", "float16", 1024)
@@ -267,8 +267,9 @@ def test_int8_in_float16_is_a_clear_error():
 
 def test_predict_embeds_in_the_dtype_its_models_were_trained_with(encoder, tweet_texts):
     import torch
-    from tweet_topics.encoding.encoder import EncoderSpec, describe_encoder
 
+    from tweet_topics.encoding.identity import describe_encoder
+    from tweet_topics.encoding.spec import EncoderSpec
     from tweet_topics.serving.router import Router, TrainedTopics
 
     featurize = {"model": "sentence-transformers/all-MiniLM-L6-v2", "text_view": "embedding", "batch_size": 16,

@@ -12,7 +12,8 @@ from tests.conftest import REPO, minilm_with_one_tensor_changed
 from tweet_topics.encoding import embedding_cache
 from tweet_topics.encoding.embed import embedding_recipe
 from tweet_topics.encoding.embedding_cache import EmbeddingCache, embed_into, recipe_folder_name, text_keys
-from tweet_topics.encoding.encoder import describe_encoder, load_encoder
+from tweet_topics.encoding.identity import describe_encoder
+from tweet_topics.encoding.weights import load_encoder
 from tweet_topics.io.datasets import write_frames
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"

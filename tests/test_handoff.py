@@ -1,13 +1,17 @@
 """The handoff's out-of-topic score and needs_human threshold (training/handoff.py), and its checks
 (evaluation/handoff_eval.py), on embeddings whose geometry is known."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tweet_topics.evaluation.handoff_eval import handoff_checks
+from tweet_topics.params import HandoffParams, ReductionParams, TrainParams, validate_section
 from tweet_topics.training.handoff import fit_out_of_topic, load_out_of_topic, save_out_of_topic
 
-PARAMS = {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50_000, "max_tweets": 20_000, "seed": 0}
+PARAMS = validate_section("handoff", {"flag_rate": 0.05, "k": 5, "max_reference_tweets": 50_000,
+                                      "max_tweets": 20_000, "seed": 0})
 
 
 def clusters(n_per_topic: int, centres: np.ndarray, seed: int, spread: float = 0.15):
@@ -29,7 +33,7 @@ def world():
 def test_the_threshold_flags_the_flag_rate_of_validation_and_foreign_messages_score_higher(world):
     embeddings, labels, foreign = world
     scorer = fit_out_of_topic(embeddings["discovery"], embeddings["validation"], PARAMS)
-    assert np.mean(scorer.needs_human(scorer.scores(embeddings["validation"]))) <= PARAMS["flag_rate"]
+    assert np.mean(scorer.needs_human(scorer.scores(embeddings["validation"]))) <= PARAMS.flag_rate
     assert np.mean(scorer.needs_human(scorer.scores(embeddings["evaluation"]))) <= 0.1
     assert scorer.needs_human(scorer.scores(foreign)).all()
     assert scorer.scores(foreign).min() > scorer.scores(embeddings["evaluation"]).max()
@@ -38,7 +42,7 @@ def test_the_threshold_flags_the_flag_rate_of_validation_and_foreign_messages_sc
 def test_a_flag_rate_of_more_flags_more(world):
     embeddings, _, _ = world
     low = fit_out_of_topic(embeddings["discovery"], embeddings["validation"], PARAMS)
-    high = fit_out_of_topic(embeddings["discovery"], embeddings["validation"], {**PARAMS, "flag_rate": 0.3})
+    high = fit_out_of_topic(embeddings["discovery"], embeddings["validation"], replace(PARAMS, flag_rate=0.3))
     assert high.threshold < low.threshold
 
 
@@ -83,13 +87,18 @@ def test_one_neighbour_search_serves_the_smoothing_and_the_handoff_with_the_same
 
     embeddings, labels, _ = world
     discovery = embeddings["discovery"].astype(np.float32)
-    params = {"reduce": {"method": "smoothed-pca"}, "pca": {"n_components": 4, "whiten": False, "seed": 0},
-              "smoothing": {"n_neighbors": 10, "steps": 2, "seed": 0, "max_fit_tweets": 50_000}}
+    # pca.max_fit_tweets and umap: sections the smoothed PCA does not read
+    params = ReductionParams.from_sections({
+        "reduce": {"method": "smoothed-pca", "engine": "local"},
+        "pca": {"n_components": 4, "whiten": False, "seed": 0, "max_fit_tweets": 200_000},
+        "umap": {"n_components": 5, "n_neighbors": 15, "min_dist": 0.0, "seed": 42, "max_fit_tweets": 50_000},
+        "smoothing": {"n_neighbors": 10, "steps": 2, "seed": 0, "max_fit_tweets": 50_000}})
     reducer, reduced = fit_reducer(discovery, params)
-    classifier = train_classifier(reduced, labels["discovery"], 100.0, "balanced", 1000)
+    classifier = train_classifier(reduced, labels["discovery"], TrainParams(C=100.0, class_weight="balanced",
+                                                                             max_iter=1000))
     names = [f"{topic}: topic" for topic in range(4)]
 
-    def trained(handoff_params: dict) -> TrainedTopics:
+    def trained(handoff_params: HandoffParams) -> TrainedTopics:
         handoff = fit_out_of_topic(discovery, embeddings["validation"].astype(np.float32), handoff_params)
         return TrainedTopics({}, reducer, classifier, names, list(range(4)), handoff)
 
@@ -102,5 +111,5 @@ def test_one_neighbour_search_serves_the_smoothing_and_the_handoff_with_the_same
         alone = topics.handoff.scores(batch)
         assert np.array_equal(routing.out_of_topic, alone)
         assert np.array_equal(routing.probabilities, classifier.probabilities(reduce_embeddings(reducer, batch)))
-    assert not trained({**PARAMS, "max_reference_tweets": 1000}).search_shared  # another sample: searched apart
-    assert not trained({**PARAMS, "k": 31}).search_shared  # more than the smoothing's 3 x 10 candidates
+    assert not trained(replace(PARAMS, max_reference_tweets=1000)).search_shared  # another sample: searched apart
+    assert not trained(replace(PARAMS, k=31)).search_shared  # more than the smoothing's 3 x 10 candidates

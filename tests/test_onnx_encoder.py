@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from tweet_topics.encoding.encoder import describe_encoder, load_encoder
 
 from tweet_topics.encoding.embed import embed_texts, embedding_recipe
+from tweet_topics.encoding.identity import describe_encoder
 from tweet_topics.encoding.onnx_encoder import OnnxInt8Encoder
+from tweet_topics.encoding.weights import load_encoder
 from tweet_topics.errors import UserError
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -113,13 +114,14 @@ def test_a_model_without_mean_pooling_is_a_clear_error(int8):
 
 def test_predict_embeds_with_the_backend_its_models_were_trained_with(int8, int8_vectors, tweets):
     """A manifest that records featurize.backend onnx-int8 gives predict the int8 encoder, and the same vectors."""
-    from tweet_topics.encoding.encoder import EncoderSpec
-
+    from tweet_topics.encoding.spec import EncoderSpec
+    from tweet_topics.params import validate_section
     from tweet_topics.serving.router import Router, TrainedTopics
 
     featurize = {"model": MODEL, "text_view": "embedding", "batch_size": 16, "device": "auto", "backend": "onnx-int8"}
     manifest = {"embedding_model": describe_encoder(MODEL, int8),
-                "encoder": EncoderSpec.from_params({**featurize, "dtype": "auto"}).resolved().record(),
+                "encoder": EncoderSpec.from_params(validate_section(
+                    "featurize", {**featurize, "dtype": "auto", "engine": "local"})).resolved().record(),
                 "params": {"preprocess": {"language": "english"}, "featurize": featurize}}
     router = Router.load(None, "auto", topics=TrainedTopics(manifest, None, None, [], []))
     assert isinstance(router.messages.encoder.model, OnnxInt8Encoder)

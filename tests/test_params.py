@@ -3,14 +3,14 @@ import yaml
 
 from tests.conftest import REPO
 from tweet_topics.errors import UserError
-from tweet_topics.params import SCHEMA, load_section, validate_section
+from tweet_topics.params import SECTIONS, load_section, validate_section
 
 PARAMS = yaml.safe_load((REPO / "params.yaml").read_text())
 
 
 def test_params_yaml_has_exactly_the_schema():
-    assert set(PARAMS) == set(SCHEMA)
-    for section in SCHEMA:
+    assert set(PARAMS) == set(SECTIONS)
+    for section in SECTIONS:
         validate_section(section, PARAMS[section])
 
 

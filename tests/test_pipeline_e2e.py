@@ -176,8 +176,8 @@ def test_the_stages_predict_and_the_labelled_evaluation_run_one_composition(proj
     score stage) and through the labelled evaluation; and the router's topics are the evaluate stage's."""
     import numpy as np
 
-    from tweet_topics.evaluation.labelled import PIPELINE_SECTIONS, labelled_embeddings
-    from tweet_topics.params import load_sections
+    from tweet_topics.chain.topic_chain import TopicChain
+    from tweet_topics.params import CHAIN_SECTIONS, ChainParams, load_sections
     from tweet_topics.serving.router import Router
 
     evaluated = pd.read_csv(project / "reports" / "evaluation_predictions.csv", dtype={"tweet_id": str}).head(300)
@@ -189,8 +189,9 @@ def test_the_stages_predict_and_the_labelled_evaluation_run_one_composition(proj
 
     router = Router.load(project / "models")
     assert np.array_equal(router.messages.embed(texts), featurized)
-    params = load_sections(*PIPELINE_SECTIONS, path=project / "params.yaml")
-    assert np.array_equal(labelled_embeddings(texts, params), featurized)
+    params = load_sections(*CHAIN_SECTIONS, path=project / "params.yaml")
+    # the labelled evaluation's embeddings (stages/labelled.py): its chain's
+    assert np.array_equal(TopicChain.from_params(ChainParams.from_sections(params)).embed(texts), featurized)
     topics = np.asarray(router.topics.topic_ids)[router.route(texts).argmax(axis=1)]
     assert topics.tolist() == evaluated["topic_id"].tolist()
 

@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 import pytest
-from tweet_topics.encoding.encoder import resolve_model
 
 from tests.conftest import PREDICT_MODEL, PREDICT_TOPICS, minilm_with_one_tensor_changed
 from tweet_topics.cli import main, parser
+from tweet_topics.encoding.weights import resolve_model
 from tweet_topics.serving.predict import N_ALTERNATIVES, read_batches, route_records
 from tweet_topics.serving.router import Router
 

@@ -5,6 +5,7 @@ import filecmp
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -103,14 +104,14 @@ def test_featurize_on_ray_with_the_cache_in_a_store_embeds_on_the_workers_and_sh
 
 @pytest.mark.parametrize("method", ["smoothed-pca", "pca"])
 def test_reduce_on_ray_places_every_tweet_as_the_local_engine_does(cluster, method, monkeypatch):
-    from tweet_topics.params import load_sections
+    from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_sections
 
     monkeypatch.setattr(ray_reduce, "SLICE_BATCHES", 1)  # several tasks, finishing in any order
     vectors = np.random.default_rng(7).normal(size=(6000, 48)).astype(np.float32)
-    params = load_sections(*REDUCE_SECTIONS)
-    params["reduce"]["method"] = method
-    params["smoothing"]["max_fit_tweets"] = params["pca"]["max_fit_tweets"] = 1500
-    params["pca"]["n_components"] = 8
+    sections = load_sections(*REDUCE_SECTIONS)
+    params = ReductionParams(reduce=replace(sections["reduce"], method=method),
+                             pca=replace(sections["pca"], max_fit_tweets=1500, n_components=8),
+                             umap=sections["umap"], smoothing=replace(sections["smoothing"], max_fit_tweets=1500))
     reducer, local = fit_reducer(vectors, params)
     _, on_ray = fit_reducer(vectors, params, ray_reduce.place_on_ray)
     assert np.array_equal(local, on_ray)

@@ -1,14 +1,18 @@
 """Neighbourhood smoothing + PCA: a fitted tweet placed as if new gets its fitted coordinates, a message the same
 coordinates alone or in a batch, and the weights change continuously when a neighbour enters or leaves the list."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from tweet_topics.params import validate_section
 from tweet_topics.reduction.neighbours import normalise_rows
 from tweet_topics.reduction.smoothing import SMOOTH_ROWS, faded_weights, fit_smoothed_pca, graph_edges, smooth
 
-SMOOTHING = {"n_neighbors": 10, "steps": 1, "seed": 0, "max_fit_tweets": 50000}
-PCA = {"n_components": 8, "seed": 0}
+SMOOTHING = validate_section("smoothing", {"n_neighbors": 10, "steps": 1, "seed": 0, "max_fit_tweets": 50000})
+# whiten and max_fit_tweets: the smoothing reads pca.n_components and pca.seed only
+PCA = validate_section("pca", {"n_components": 8, "whiten": False, "seed": 0, "max_fit_tweets": 200000})
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,7 @@ def embeddings() -> np.ndarray:
 
 @pytest.mark.parametrize("steps", [1, 2])
 def test_a_fitted_point_placed_as_new_gets_its_fitted_coordinates(embeddings, steps):
-    reducer, reduced = fit_smoothed_pca(embeddings, {**SMOOTHING, "steps": steps}, PCA)
+    reducer, reduced = fit_smoothed_pca(embeddings, replace(SMOOTHING, steps=steps), PCA)
     rows = np.arange(len(embeddings))
     np.testing.assert_allclose(reducer.place(embeddings, exclude=rows), reduced, atol=2e-6)
     assert reducer.steps == steps and reducer.levels.shape == (steps, 360, 32)
@@ -74,7 +78,7 @@ def test_too_few_tweets_or_components_are_one_clear_line(embeddings):
     with pytest.raises(UserError, match="smoothing needs more than 11 discovery tweets"):
         fit_smoothed_pca(embeddings[:8], SMOOTHING, PCA)
     with pytest.raises(UserError, match="pca.n_components is 64"):
-        fit_smoothed_pca(embeddings, SMOOTHING, {**PCA, "n_components": 64})
+        fit_smoothed_pca(embeddings, SMOOTHING, replace(PCA, n_components=64))
 
 
 def test_a_few_rows_get_the_same_neighbourhood_scales_as_in_a_batch(embeddings):
@@ -94,7 +98,7 @@ def test_a_few_rows_get_the_same_neighbourhood_scales_as_in_a_batch(embeddings):
 def test_smoothing_rows_a_few_at_a_time_gives_the_whole_arrays_bits(embeddings):
     """`smooth` works SMOOTH_ROWS rows at a time to keep its temporaries small; each row is its own sum, so the bits
     are those of the formula over all rows at once."""
-    reducer, _ = fit_smoothed_pca(embeddings, {**SMOOTHING, "steps": 2}, PCA)
+    reducer, _ = fit_smoothed_pca(embeddings, replace(SMOOTHING, steps=2), PCA)
     points = normalise_rows(embeddings + 0.05)
     assert len(points) > 2 * SMOOTH_ROWS and len(points) % SMOOTH_ROWS
     indices, weights = graph_edges(points, reducer.levels[0], reducer.sigma, reducer.radius, 10)
