@@ -43,7 +43,7 @@ COPY src ./src
 COPY scripts ./scripts
 RUN pip install --no-deps -e . \
     && python scripts/install_nltk_data.py --dir "$NLTK_DATA" \
-    && python -c "from tweet_topics.encoding.encoder import load_encoder; load_encoder('sentence-transformers/all-MiniLM-L6-v2', 'cpu')"
+    && python -c "from tweet_topics.encoding.weights import load_encoder; load_encoder('sentence-transformers/all-MiniLM-L6-v2', 'cpu')"
 
 RUN groupadd --gid "$APP_UID" app && useradd --create-home --uid "$APP_UID" --gid app app
 COPY --chown=app:app . .

@@ -51,7 +51,7 @@ echo "setup: NLTK data (downloader first, offline sources as fallback)"
 
 echo "setup: checking that the default embedding model loads offline"
 HF_HUB_OFFLINE=1 .venv/bin/python -c "
-from tweet_topics.encoding.encoder import load_encoder
+from tweet_topics.encoding.weights import load_encoder
 print('setup: embedding model ready,', load_encoder('sentence-transformers/all-MiniLM-L6-v2', 'cpu').get_embedding_dimension(), 'dimensions')"
 
 echo "setup: done. Activate with: source .venv/bin/activate"

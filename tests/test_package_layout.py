@@ -169,3 +169,20 @@ def test_the_layout_check_catches_a_study_reaching_another_file(tmp_path):
     (tmp_path / "clean.py").write_text('"""Uses research/handoff_study.py\'s figures."""\nimport numpy as np\n'
                                        'from tweet_topics.paths import SAMPLE\n', encoding="utf-8")
     assert foreign_uses(tmp_path / "clean.py") == []
+
+
+@pytest.mark.parametrize("name", ["scripts/setup.sh", "Dockerfile", ".ci/run"])
+def test_the_setup_scripts_import_modules_that_exist(name):
+    """setup.sh and the Dockerfile run the package inline (`python -c "from tweet_topics... import ..."`); a module
+    moved without them breaks set-up on a fresh machine, which no import of the package itself would show."""
+    path = REPO / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in this checkout")
+    for module, names in re.findall(r"from (tweet_topics[\w.]*) import ([\w, ]+)", path.read_text()):
+        file = PACKAGE.parent.joinpath(*module.split("."))
+        source = file.with_suffix(".py") if file.with_suffix(".py").exists() else file / "__init__.py"
+        assert source.exists(), f"{name} imports {module}, which is not a module of the package"
+        defined = {node.name for node in ast.walk(ast.parse(source.read_text()))
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        for imported in (n.strip() for n in names.split(",")):
+            assert imported in defined, f"{name} imports {imported} from {module}, which does not define it"
