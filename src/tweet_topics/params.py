@@ -254,7 +254,7 @@ def validate_section(section: str, values: dict[str, Any], path: Path = PARAMS_F
 
 # the sections a reduction reads (reduce.method picks the reducer; each reducer reads its own section)
 REDUCE_SECTIONS = ("reduce", "pca", "umap", "smoothing")
-# the sections that decide how texts become topics: the chain's (chain.py)
+# the sections that decide how texts become topics: the chain's (chain/)
 CHAIN_SECTIONS = ("preprocess", "featurize", *REDUCE_SECTIONS, "kmeans")
 
 

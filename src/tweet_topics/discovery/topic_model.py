@@ -1,5 +1,5 @@
 """From KMeans clusters to the topics people see: stable ids matched to the accepted topics (topic_identity.py),
-people's merges and names (naming.py), then descriptions (topics.py). models/topics.json lists the topics in the
+people's merges and names (naming.py), then descriptions (descriptions.py). models/topics.json lists the topics in the
 router's order (its index is the classifier's class); each carries its stable id as "topic"."""
 
 from dataclasses import dataclass

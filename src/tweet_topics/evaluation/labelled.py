@@ -1,4 +1,4 @@
-"""Labelled evaluation: run the pipeline's text → embedding → reduction → KMeans (chain.py) on
+"""Labelled evaluation: run the pipeline's text → embedding → reduction → KMeans (chain/topic_chain.py) on
 human-labelled messages and measure how well the clusters agree with the labels; also how the trained topics cover
 those labels."""
 

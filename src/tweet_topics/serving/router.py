@@ -1,6 +1,6 @@
-"""The trained router: raw messages -> topic probabilities by the pipeline's own chain (chain.py), and whether a
-person should look (handoff.py), with the artifacts in models/ that the manifest ties together and the encoder the
-manifest records."""
+"""The trained router: raw messages -> topic probabilities by the pipeline's own chain (chain/embedding.py), and
+whether a person should look (handoff.py), with the artifacts in models/ that the manifest ties together and the
+encoder the manifest records."""
 
 from dataclasses import dataclass, replace
 from functools import cached_property
