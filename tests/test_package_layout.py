@@ -12,12 +12,13 @@ from tests.conftest import REPO
 PACKAGE = REPO / "src" / "tweet_topics"
 MAX_MODULE_LINES = 300
 SUB_PACKAGES = ("io", "tweets", "text", "encoding", "reduction", "discovery", "chain", "training", "serving",
-                "evaluation", "scale")
+                "evaluation", "monitoring", "scale")
 TOP_LEVEL = {"__init__.py", "__main__.py", "cli.py", "errors.py", "params.py", "paths.py", "registry.py", "stage.py",
              "threads.py"}
 # lowest first: a package or top-level module imports only those before it (and itself)
 LAYERS = ("errors", "paths", "threads", "io", "params", "registry", "stage", "tweets", "text", "encoding",
-          "reduction", "discovery", "chain", "training", "serving", "evaluation", "scale", "cli", "__main__")
+          "reduction", "discovery", "chain", "training", "serving", "evaluation", "monitoring", "scale", "cli",
+          "__main__")
 # what a step's package offers the rest: its protocol, registry and entry points; the methods behind them are its own
 STEP_INTERFACES = {
     "reduction": {"base", "methods", "reduce", "neighbours", "sampling"},

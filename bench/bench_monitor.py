@@ -1,0 +1,242 @@
+"""Benchmark: does the monitor find an emerging issue, and how often does it cry wolf? The table that chose the
+emerging-issue test (monitoring/emerging.py).
+
+    .venv/bin/python bench/bench_monitor.py [--run .] [--topics 30] [--windows 2] [--clean 100] [--intents 50]
+        [--out bench/results/monitor.json]
+
+Reads a pipeline run (`dvc repro` or `dvc pull` in the project `--run`): its embeddings, its models and foreign.path.
+
+- Held-out topics: the discovery tweets clustered at a finer k (`--k-fine`, 30) by the pipeline's own reduction and
+  KMeans. For each topic in turn, the reducer is refitted on discovery without its tweets, and the reference is the
+  rest of discovery; windows of 2,000 evaluation tweets of the other topics get that topic's tweets (from every
+  split: no model saw them) injected at 1%, 2% and 5% of the window.
+- Foreign intents: one CLINC150 intent's 30 requests (foreign.path) in a window of 2,000 (1.5%), against the trained
+  models' reducer and discovery.
+- Clean windows: 2,000 evaluation tweets, nothing injected.
+A detection is a candidate at least 60% injected that holds at least half of the injected messages; a false alarm is
+a clean window with any candidate. Every method sees the same windows and the same neighbour graph.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from tweet_topics.chain.topics import TopicSteps
+from tweet_topics.io.datasets import read_arrays
+from tweet_topics.monitoring.emerging import EmergingIssueDetector, PooledNeighbours, batch_neighbours, unusual_count
+from tweet_topics.monitoring.reference import MonitorSpace
+from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_section, load_sections
+from tweet_topics.paths import EMBEDDINGS, FOREIGN_EMBEDDINGS, HANDOFF, MODELS, PARAMS, REDUCER
+from tweet_topics.reduction.reduce import load_reducer, reduce_embeddings
+from tweet_topics.training.handoff import load_out_of_topic
+
+WINDOW = 2_000
+RATES = (0.01, 0.02, 0.05)
+INTENT_SIZE = 30
+MAX_REFERENCE = 10_000  # the reference the issue's figures were measured with
+MIN_PURITY, MIN_RECALL = 0.6, 0.5
+
+
+@dataclass(frozen=True)
+class Hdbscan:
+    """HDBSCAN over the batch's unusual messages (at `message_alpha`): every cluster is a candidate."""
+
+    k: int = 20
+    message_alpha: float = 0.05
+    min_size: int = 10
+
+    def candidates(self, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
+        from sklearn.cluster import HDBSCAN
+
+        graph = pooled.graph(self.k)
+        is_batch = np.zeros(len(pooled.neighbours), dtype=bool)
+        is_batch[pooled.n_reference:] = True
+        chance = (len(batch) - 1) / (len(is_batch) - 1)
+        counts = batch_neighbours(graph, is_batch)[pooled.n_reference:]
+        rows = np.flatnonzero(counts >= unusual_count(self.k, chance, self.message_alpha))
+        if len(rows) < self.min_size:
+            return []
+        labels = HDBSCAN(min_cluster_size=self.min_size, copy=True).fit_predict(
+            batch[rows] / np.linalg.norm(batch[rows], axis=1, keepdims=True))
+        return [rows[labels == label] for label in np.unique(labels) if label >= 0]
+
+
+CHOSEN = "k-NN test + permutation test of the largest group (k 20, message p < 0.01)"
+
+
+def methods() -> dict:
+    """Each method by name: an EmergingIssueDetector (or Hdbscan), all reading the same neighbour graph."""
+    chosen = EmergingIssueDetector()
+    return {
+        "k-NN test, groups >= 10 (the issue's baseline: no correction)":
+            replace(chosen, permutations=0, alpha=1.0),
+        CHOSEN: chosen,
+        "the same, message p < 0.05": replace(chosen, message_alpha=0.05),
+        "the same, message p < 0.001": replace(chosen, message_alpha=0.001),
+        "the same, k 10": replace(chosen, k=10),
+        "the same, k 30": replace(chosen, k=30),
+        "HDBSCAN over unusual messages (message p < 0.05, no correction)": Hdbscan(),
+    }
+
+
+def candidates(method, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
+    if isinstance(method, Hdbscan):
+        return method.candidates(pooled, batch)
+    return [issue.members for issue in method.test(pooled, batch).issues]
+
+
+def detected(groups: list[np.ndarray], injected: np.ndarray) -> bool:
+    """Whether any group is at least MIN_PURITY injected and holds at least MIN_RECALL of the injected rows."""
+    for group in groups:
+        hits = np.isin(group, injected).sum()
+        if hits >= MIN_PURITY * len(group) and hits >= MIN_RECALL * len(injected):
+            return True
+    return False
+
+
+def window_with(base: np.ndarray, extra: np.ndarray, n_extra: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """A window of WINDOW vectors: WINDOW - n_extra rows of `base`, n_extra of `extra`, shuffled; the injected
+    rows' positions."""
+    chosen = np.vstack([base[rng.choice(len(base), WINDOW - n_extra, replace=False)],
+                        extra[rng.choice(len(extra), n_extra, replace=False)]])
+    order = rng.permutation(WINDOW)
+    return chosen[order], np.flatnonzero(order >= WINDOW - n_extra)
+
+
+def run_methods(tally: dict, key: str, reference: np.ndarray, batch: np.ndarray, injected: np.ndarray | None
+                ) -> PooledNeighbours:
+    pooled = PooledNeighbours.search(reference, batch, 30)
+    for name, method in methods().items():
+        found = candidates(method, pooled, batch)
+        tally.setdefault(name, {}).setdefault(key, []).append(
+            bool(found) if injected is None else detected(found, injected))
+    return pooled
+
+
+def own_neighbour_share(pooled: PooledNeighbours, injected: np.ndarray, k: int = 20) -> float:
+    """The share of an injected message's k nearest (reference and batch) that are injected too: how much its
+    messages are each other's neighbours, which is all a neighbour test can see."""
+    rows = pooled.n_reference + injected
+    return float(np.isin(pooled.neighbours[rows, :k], rows).mean())
+
+
+def held_out_topics(run: Path, reduction: ReductionParams, kmeans, handoff_k: int, k_fine: int, n_topics: int,
+                    n_windows: int, seed: int) -> dict:
+    embeddings = read_arrays(run / EMBEDDINGS)
+    steps = TopicSteps(reduction, replace(kmeans, n_clusters=k_fine))
+    reducer, reduced = steps.fit_reducer(embeddings["discovery"])
+    model = steps.fit_topics(reduced)
+    labels = {split: model.predict(reduce_embeddings(reducer, vectors)) for split, vectors in embeddings.items()}
+    tally, rng, topics = {}, np.random.default_rng(seed), []
+    for topic in range(min(n_topics, k_fine)):
+        started = time.perf_counter()
+        discovery = embeddings["discovery"][labels["discovery"] != topic]
+        topic_reducer, _ = steps.fit_reducer(discovery)
+        space = MonitorSpace.of(topic_reducer, discovery, handoff_k, MAX_REFERENCE, seed)
+        reference = space.reference
+        others = space.place(embeddings["evaluation"][labels["evaluation"] != topic])
+        held = space.place(np.vstack([vectors[labels[split] == topic] for split, vectors in embeddings.items()]))
+        shares = []
+        for rate in RATES:
+            for _ in range(n_windows):
+                batch, injected = window_with(others, held, round(rate * WINDOW), rng)
+                shares.append(own_neighbour_share(run_methods(tally, f"{rate:.0%}", reference, batch, injected),
+                                                  injected))
+        chosen = tally[CHOSEN]
+        topics.append({"topic": topic, "tweets": len(held), "own_neighbour_share_at_5%": round(
+            float(np.mean(shares[-n_windows:])), 4), "chance": round(WINDOW / (WINDOW + len(reference)), 4),
+            "detected": {f"{rate:.0%}": round(float(np.mean(chosen[f"{rate:.0%}"][-n_windows:])), 4)
+                         for rate in RATES}})
+        print(f"held-out topic {topic} ({len(held)} tweets): {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return tally, topics
+
+
+def trained_space(run: Path, seed: int) -> tuple[np.ndarray, np.ndarray, MonitorSpace]:
+    """The trained models' space: the reference (their handoff's), the evaluation tweets, and the space."""
+    reducer, _ = load_reducer(run / MODELS / REDUCER)
+    handoff = load_out_of_topic(run / MODELS / HANDOFF)
+    space = MonitorSpace.of(reducer, handoff.reference, handoff.k, MAX_REFERENCE, seed)
+    return space.reference, space.place(read_arrays(run / EMBEDDINGS)["evaluation"]), space
+
+
+def foreign_intents(run: Path, n_intents: int, seed: int) -> dict:
+    from tweet_topics.io.csv_input import read_csv_rows
+
+    reference, evaluation, space = trained_space(run, seed)
+    foreign = space.place(np.load(run / FOREIGN_EMBEDDINGS))
+    intents = np.asarray(read_csv_rows(run / load_section("foreign", run / PARAMS).path, "").frame["label"])
+    tally, rng = {}, np.random.default_rng(seed + 1)
+    for intent in rng.permutation(np.unique(intents))[:n_intents]:
+        batch, injected = window_with(evaluation, foreign[intents == intent], INTENT_SIZE, rng)
+        run_methods(tally, "1.5%", reference, batch, injected)
+    return tally
+
+
+def clean_windows(run: Path, n_windows: int, seed: int) -> dict:
+    reference, evaluation, _ = trained_space(run, seed)
+    tally, rng = {}, np.random.default_rng(seed + 2)
+    for _ in range(n_windows):
+        run_methods(tally, "clean", reference, evaluation[rng.choice(len(evaluation), WINDOW, replace=False)], None)
+    return tally
+
+
+def summary(outcomes: list[bool]) -> float:
+    return round(float(np.mean(outcomes)), 4)
+
+
+def table(results: dict) -> str:
+    rates = [f"{rate:.0%}" for rate in RATES]
+    lines = [f"| method | held-out topics at {' / '.join(rates)} (mean) | worst topic at {' / '.join(rates)} "
+             "| foreign intents | false alarms |", "|---|---|---|---|---|"]
+    for name, row in results["methods"].items():
+        chosen = " (chosen)" if name == results["chosen"] else ""
+        mean = " / ".join(f"{row['held_out'][rate]:.0%}" for rate in rates)
+        worst = " / ".join(f"{row['held_out_worst'][rate]:.0%}" for rate in rates)
+        lines.append(f"| {name}{chosen} | {mean} | {worst} | {row['foreign']:.0%} | {row['false_alarms']:.0%} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run", type=Path, default=Path("."))
+    parser.add_argument("--k-fine", type=int, default=30)
+    parser.add_argument("--topics", type=int, default=30, help="held-out topics measured (the first of k-fine)")
+    parser.add_argument("--windows", type=int, default=2, help="windows per held-out topic and rate")
+    parser.add_argument("--clean", type=int, default=100)
+    parser.add_argument("--intents", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/monitor.json"))
+    args = parser.parse_args(argv)
+
+    reduction = ReductionParams.from_sections(load_sections(*REDUCE_SECTIONS, path=args.run / PARAMS))
+    kmeans = load_section("kmeans", args.run / PARAMS)
+    started = time.perf_counter()
+    clean = clean_windows(args.run, args.clean, args.seed)
+    foreign = foreign_intents(args.run, args.intents, args.seed)
+    handoff_k = load_section("handoff", args.run / PARAMS).k
+    held, per_topic = held_out_topics(args.run, reduction, kmeans, handoff_k, args.k_fine, args.topics, args.windows,
+                                      args.seed)
+    rows = {}
+    for name in methods():
+        by_topic = {rate: np.array(held[name][rate]).reshape(-1, args.windows).mean(axis=1) for rate in held[name]}
+        rows[name] = {"held_out": {rate: round(float(v.mean()), 4) for rate, v in by_topic.items()},
+                      "held_out_worst": {rate: round(float(v.min()), 4) for rate, v in by_topic.items()},
+                      "foreign": summary(foreign[name]["1.5%"]), "false_alarms": summary(clean[name]["clean"])}
+    results = {"machine": {"cpus": os.cpu_count()}, "command": "python bench/bench_monitor.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]), "window": WINDOW, "reference": MAX_REFERENCE,
+        "k_fine": args.k_fine, "topics": min(args.topics, args.k_fine), "windows_per_topic_and_rate": args.windows,
+        "clean_windows": args.clean, "intents": args.intents, "seconds": round(time.perf_counter() - started),
+        "chosen": CHOSEN, "methods": rows, "held_out_topics": per_topic}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
