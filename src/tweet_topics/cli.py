@@ -56,6 +56,36 @@ def predict_on_ray_command(args: argparse.Namespace) -> None:
               file=sys.stderr)
 
 
+def monitor_command(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from tweet_topics.monitoring.batch_monitor import DEFAULT_PARAMS
+    from tweet_topics.monitoring.monitor_file import monitor_file
+    from tweet_topics.params import load_section
+
+    params = load_section("monitor", args.params) if args.params.is_file() else DEFAULT_PARAMS
+    params = replace(params, period=args.period or None)
+    source = None if args.input in (None, Path("-")) else args.input
+    result = monitor_file(args.models, source, args.output, params, text_column=args.text_column,
+                          id_column=args.id_column, input_fmt=args.input_format, device=args.device,
+                          model=args.model, progress=not args.quiet)
+    if not args.quiet:
+        for period in result["periods"]:
+            summary = period["summary"]
+            when = f"{period['period']}: " if period["period"] else ""
+            if summary is None:
+                print(f"monitor: {when}{period['n_messages']} messages, too few to compare", file=sys.stderr)
+                continue
+            issues = summary["emerging_issues"]
+            named = "; ".join(f"{issue['label']} ({issue['messages']})" for issue in issues)
+            shifted = [shift["topic_label"] for shift in summary["topic_shifts"] if shift["significant"]]
+            print(f"monitor: {when}{summary['n_messages']} messages, {len(issues)} emerging"
+                  f" issue{'s' * (len(issues) != 1)}{': ' if issues else ''}{named}, drift"
+                  f" {summary['drift']['score']:.3f}, {len(shifted)} topic share{'s' * (len(shifted) != 1)} shifted",
+                  file=sys.stderr)
+        print(f"monitor: report in {args.output / 'monitor.md'}", file=sys.stderr)
+
+
 def labelled_command(args: argparse.Namespace) -> None:
     from tweet_topics.chain.topic_chain import TopicChain
     from tweet_topics.evaluation.labelled import labelled_evaluation, read_labelled_csv
@@ -139,6 +169,34 @@ def parser() -> argparse.ArgumentParser:
                               " file's parts in order the rows predict writes for it (default: local)")
     predict.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     predict.set_defaults(run=predict_command)
+    monitor = commands.add_parser(
+        "monitor", help="find what customers have started asking that no topic covers, and how topic shares moved",
+        description="Compare a batch of new messages (or each period of a dated one) with the tweets the models were"
+                    " trained on: emerging-issue candidates (groups of new messages far more frequent here than near"
+                    " them in training), each topic's share against its training share, the needs_human rate, and a"
+                    " drift score. Writes monitor.json, monitor.md and figures into the folder -o.")
+    monitor.add_argument("input", type=path_or_url, nargs="?", default=None,
+                         help="what predict reads: CSV, Parquet, JSONL or lines, a path or a URL; '-' or nothing"
+                              " reads lines from stdin")
+    monitor.add_argument("-o", "--output", type=Path, default=Path("monitor"),
+                         help="the folder to write the report into (default: monitor)")
+    monitor.add_argument("--period", type=period, default=None,
+                         help="D, W or M: compare each period of the dated messages (created_at) on its own")
+    monitor.add_argument("--models", type=Path, default=paths.MODELS, help="the trained models (default: models)")
+    monitor.add_argument("--params", type=Path, default=paths.PARAMS,
+                         help="params.yaml whose monitor section sets the test (default: params.yaml; its defaults"
+                              " if there is none)")
+    monitor.add_argument("--text-column", default="text", help="the text column or JSON field (default: text)")
+    monitor.add_argument("--id-column", default=None,
+                         help="the id column or field (default: tweet_id or id if present, else the row number)")
+    monitor.add_argument("--input-format", choices=INPUT_FORMATS, default=None, help="default: from the extension")
+    monitor.add_argument("--device", type=device, default=None,
+                         help="auto, cpu, cuda or cuda:N (default: the device the models' embeddings were made on)")
+    monitor.add_argument("--model", default=None,
+                         help="a local folder with the embedding model's weights, if the recorded name does not"
+                              " resolve here")
+    monitor.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+    monitor.set_defaults(run=monitor_command)
     labelled = commands.add_parser(
         "labelled", help="cluster a labelled CSV (text,label) the pipeline's way and score it against the labels")
     labelled.add_argument("csv", type=Path, help="CSV with the columns text,label")

@@ -197,6 +197,22 @@ class ScoreParams(Section):
 
 
 @dataclass(frozen=True)
+class MonitorParams(Section):
+    name = "monitor"
+    input: str = key(_text)
+    text_column: str = key(_text)
+    period: str | None = key(((str, type(None)), lambda v: v in ("D", "W", "M", None), "D, W, M or null"))
+    k: int = key(_positive_int)
+    message_alpha: float = key(((int, float), lambda v: 0 < v < 1, "a probability in (0, 1)"))
+    alpha: float = key(((int, float), lambda v: 0 < v < 1, "a probability in (0, 1)"))
+    min_size: int = key(((int,), lambda v: v >= 2, "an integer >= 2"))
+    permutations: int = key(((int,), lambda v: v >= 19, "an integer >= 19 (the fewest for a p-value of 0.05)"))
+    max_reference_tweets: int = key(_positive_int)
+    max_batch_messages: int = key(_positive_int)
+    seed: int = key(_non_negative_int)
+
+
+@dataclass(frozen=True)
 class HandoffParams(Section):
     name = "handoff"
     flag_rate: float = key(((int, float), lambda v: 0 < v < 1, "a share in (0, 1)"))
@@ -222,7 +238,8 @@ class TrainParams(Section):
 
 SECTIONS: dict[str, type[Section]] = {section.name: section for section in (
     IngestParams, PreprocessParams, FeaturizeParams, ReduceParams, RayParams, SmoothingParams, PcaParams, UmapParams,
-    KMeansParams, StabilityParams, SweepParams, LabelledParams, ScoreParams, HandoffParams, ForeignParams, TrainParams)}
+    KMeansParams, StabilityParams, SweepParams, LabelledParams, ScoreParams, MonitorParams, HandoffParams,
+    ForeignParams, TrainParams)}
 
 
 def read_params(path: Path = PARAMS_FILE) -> dict[str, Any]:

@@ -45,11 +45,20 @@ class EmbeddingSteps:
         return TextViews.from_params(self.preprocess, self.text_view)
 
     @cached_property
+    def keyword_text(self) -> TextViews:
+        """The text step with the keyword view's NLTK data loaded: what topic keywords are counted from."""
+        return TextViews.from_params(self.preprocess, self.text_view, keywords=True)
+
+    @cached_property
     def encoder(self) -> TextEncoder:
         return load_text_encoder(self.encoder_spec)
 
     def encoder_texts(self, messages: Iterable[object]) -> list[str]:
         return self.text.for_encoder(messages)
+
+    def keyword_texts(self, messages: Iterable[object]) -> list[str]:
+        """Each message's keyword view, as preprocess writes it for the topics' keywords."""
+        return self.keyword_text.both(messages)[1]
 
     def embed(self, messages: Iterable[object]) -> np.ndarray:
         return self.encoder.embed(self.encoder_texts(messages))
