@@ -145,8 +145,11 @@ predict's and the service's tests route with (trained once per test session)."""
     save_reducer(folder / REDUCER, reducer, model_identity(encoder))
     save_classifier(folder / CLASSIFIER, train_classifier(reduced, kmeans.labels_, params["train"]))
     save_out_of_topic(folder / HANDOFF, fit_out_of_topic(embeddings, embeddings, params["handoff"]))
+    # each topic's share and mean embedding, as describe_topics writes them: what the monitor compares with
     topics = {"n_topics": PREDICT_TOPICS,
-              "topics": [{"topic": i, "label": f"topic {i}"} for i in range(PREDICT_TOPICS)]}
+              "topics": [{"topic": i, "label": f"topic {i}", "share": float((kmeans.labels_ == i).mean()),
+                          "centroid": embeddings[kmeans.labels_ == i].mean(axis=0).round(6).tolist()}
+                         for i in range(PREDICT_TOPICS)]}
     (folder / TOPICS).write_text(json.dumps(topics))
     manifest = build_manifest(folder, params, encoder, tweets["tweet_id"].to_numpy(), kmeans.labels_)
     (folder / MANIFEST).write_text(json.dumps(manifest))
