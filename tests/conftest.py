@@ -112,6 +112,11 @@ def tweets(twcs_sample):
 def models(tmp_path_factory, tweets):
     """A models/ folder trained the pipeline's way (PCA, KMeans on 400 real tweets) with the packaged encoder: what
 predict's and the service's tests route with (trained once per test session)."""
+    return trained_models(tmp_path_factory.mktemp("models"), tweets)
+
+
+def trained_models(folder: Path, tweets) -> Path:
+    """A models/ folder in `folder`, trained as the `models` fixture's on the rows of `tweets` (tweet_id, text)."""
     import json
 
     from tweet_topics.chain.topic_chain import TopicChain
@@ -123,7 +128,6 @@ predict's and the service's tests route with (trained once per test session)."""
     from tweet_topics.training.handoff import fit_out_of_topic, save_out_of_topic
     from tweet_topics.training.manifest import build_manifest
 
-    folder = tmp_path_factory.mktemp("models")
     # featurize.dtype, featurize.engine and reduce.engine: the values the chain ran by before they were keys
     values = {"preprocess": {"language": "english", "handles": "keep"},
               "featurize": {"model": PREDICT_MODEL, "text_view": "embedding", "batch_size": 64, "device": "cpu",

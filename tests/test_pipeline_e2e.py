@@ -205,13 +205,47 @@ def test_optional_score_stage_routes_a_new_file(project, first_repro):
     params["score"].update(input="data/new/messages.jsonl", text_column="message")
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     try:
-        assert stages_run(dvc("repro", "score/dvc.yaml", cwd=project)) == ["score"]
+        assert stages_run(dvc("repro", "score/dvc.yaml:score", cwd=project)) == ["score"]
     finally:
         run(["git", "checkout", "params.yaml"], project)
     scored = pd.read_csv(project / "data" / "07_scored" / "predictions.csv")
     assert scored["id"].tolist() == ["n1", "n2", "n3"] and scored["probability"].between(0, 1).all()
     summary = json.loads((project / "metrics" / "score.json").read_text())
     assert summary["n_messages"] == 3 and abs(sum(summary["topic_share"].values()) - 1) < 1e-5
+
+
+def test_the_monitor_stage_reports_an_injected_group_and_not_a_clean_batch(project, first_repro):
+    """The run's own evaluation tweets are a clean batch; the same with 30 requests of one CLINC150 intent injected
+    is not: the stage reports them as one emerging issue, and `dvc metrics diff` shows the change."""
+    evaluation = pd.read_parquet(project / "data" / "01_ingested" / "evaluation.parquet", columns=["tweet_id", "text"])
+    clinc = pd.read_csv(CLINC150)
+    injected = pd.DataFrame({"tweet_id": [f"new{i}" for i in range(30)],
+                             "text": clinc[clinc["label"] == "translate"]["text"].head(30).tolist()})
+    (project / "data" / "new").mkdir(parents=True, exist_ok=True)
+    evaluation.to_csv(project / "data" / "new" / "clean.csv", index=False)
+    pd.concat([evaluation, injected]).to_csv(project / "data" / "new" / "injected.csv", index=False)
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    try:
+        for batch in ("clean", "injected"):
+            params["monitor"]["input"] = f"data/new/{batch}.csv"
+            (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+            assert stages_run(dvc("repro", "score/dvc.yaml:monitor", cwd=project)) == ["monitor"]
+            summary = json.loads((project / "metrics" / "monitor.json").read_text())
+            result = json.loads((project / "data" / "08_monitor" / "monitor.json").read_text())
+            issues = result["periods"][0]["summary"]["emerging_issues"]
+            if batch == "clean":
+                assert summary["emerging_issues"] == 0 and issues == []
+                run(["git", "add", "-f", "metrics/monitor.json"], project)
+                run(["git", "commit", "-qm", "the clean batch's monitor"], project)
+                continue
+            assert summary["emerging_issues"] == 1 and len(issues) == 1
+            held = [identifier for identifier in issues[0]["message_ids"] if identifier.startswith("new")]
+            assert len(held) >= 15 and len(held) >= 0.6 * issues[0]["messages"]
+        assert "emerging_issues" in dvc("metrics", "diff", cwd=project)
+        report = (project / "data" / "08_monitor" / "monitor.md").read_text()
+        assert "**1. " in report and "**2. " not in report
+    finally:
+        run(["git", "checkout", "params.yaml"], project)
 
 
 def test_a_stage_killed_mid_write_leaves_no_partial_output_and_the_next_repro_succeeds(project, first_repro):

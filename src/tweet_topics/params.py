@@ -236,10 +236,7 @@ class TrainParams(Section):
     max_iter: int = key(_positive_int)
 
 
-SECTIONS: dict[str, type[Section]] = {section.name: section for section in (
-    IngestParams, PreprocessParams, FeaturizeParams, ReduceParams, RayParams, SmoothingParams, PcaParams, UmapParams,
-    KMeansParams, StabilityParams, SweepParams, LabelledParams, ScoreParams, MonitorParams, HandoffParams,
-    ForeignParams, TrainParams)}
+SECTIONS: dict[str, type[Section]] = {section.name: section for section in Section.__subclasses__()}
 
 
 def read_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
@@ -261,12 +258,11 @@ def load_section(section: str, path: Path = PARAMS_FILE) -> Any:
 
 
 def load_sections(*sections: str, path: Path = PARAMS_FILE) -> dict[str, Any]:
-    """Several validated sections, by name."""
     return {section: load_section(section, path) for section in sections}
 
 
-def validate_section(section: str, values: dict[str, Any], path: Path = PARAMS_FILE) -> Any:
-    return SECTIONS[section].from_dict(values, path)
+def validate_section(section: str, values: dict[str, Any] | Section, path: Path = PARAMS_FILE) -> Any:
+    return values if isinstance(values, Section) else SECTIONS[section].from_dict(values, path)
 
 
 # the sections a reduction reads (reduce.method picks the reducer; each reducer reads its own section)
@@ -285,13 +281,12 @@ class ReductionParams:
     @classmethod
     def from_sections(cls, sections: dict[str, Any]) -> "ReductionParams":
         """From validated sections (load_sections) or plain dicts of them (checked here)."""
-        return cls(**{name: _section(name, sections[name]) for name in REDUCE_SECTIONS})
+        return cls(**{name: validate_section(name, sections[name]) for name in REDUCE_SECTIONS})
 
 
 @dataclass(frozen=True)
 class ChainParams:
     """Everything the chain text -> views -> embedding -> reduced -> topic is built from."""
-
     preprocess: PreprocessParams
     featurize: FeaturizeParams
     reduction: ReductionParams
@@ -299,9 +294,6 @@ class ChainParams:
 
     @classmethod
     def from_sections(cls, sections: dict[str, Any]) -> "ChainParams":
-        return cls(_section("preprocess", sections["preprocess"]), _section("featurize", sections["featurize"]),
-                   ReductionParams.from_sections(sections), _section("kmeans", sections["kmeans"]))
-
-
-def _section(name: str, values: Any) -> Any:
-    return values if isinstance(values, Section) else validate_section(name, values)
+        preprocess, featurize, kmeans = (validate_section(name, sections[name])
+                                         for name in ("preprocess", "featurize", "kmeans"))
+        return cls(preprocess, featurize, ReductionParams.from_sections(sections), kmeans)

@@ -21,6 +21,7 @@ FOREIGN_EMBEDDINGS = Path("data/04_foreign/embeddings.npy")
 REDUCED = Path("data/05_reduced")
 CLUSTERED = Path("data/06_clustered")
 SCORED = Path("data/07_scored/predictions.csv")
+MONITORED = Path("data/08_monitor")  # the monitor stage's report: monitor.json, monitor.md and its figures
 
 MODELS = Path("models")
 # the trained router's artifacts, in MODELS (or another models folder: predict --models)
@@ -40,9 +41,11 @@ TOPIC_CHANGES = Path("metrics/topic_changes.json")
 CLASSIFICATION_REPORT = Path("metrics/classification_report.json")
 LABELLED_SCORES = Path("metrics/labelled.json")
 SCORE_SUMMARY = Path("metrics/score.json")
+MONITOR_SUMMARY = Path("metrics/monitor.json")
 PLOTS = Path("metrics/plots")
 RELIABILITY = PLOTS / "reliability.csv"
 HANDOFF_TRADEOFF = PLOTS / "handoff_tradeoff.csv"
+MONITOR_SHARES = PLOTS / "monitor_shares.csv"
 K_SWEEP = PLOTS / "k_sweep.csv"
 REPORT = Path("reports")
 EVALUATION_PREDICTIONS = "evaluation_predictions.csv"  # in REPORT

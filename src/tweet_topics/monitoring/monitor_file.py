@@ -82,7 +82,7 @@ def monitor_file(models_dir: Path, source: Path | str | None, out_dir: Path, par
             figures[f"map_{start}.png" if start else "map.png"] = (str(start), map_points(
                 monitor.space.reference, monitor.space.place(embeddings[rows]), summary["emerging_issues"], chosen,
                 params.seed))
-    result = {"source": name, "models": str(models_dir), "period": params.period,
+    result = {"source": name, "trained_models": str(models_dir), "period": params.period,
               "params": params.as_dict(), "periods": periods}
     shares = shares_table([p for p in periods if p["summary"]]) if times is not None else None
     write_outputs(out_dir, result, figures, shares)
