@@ -25,7 +25,7 @@ N_EXAMPLES = 5
 N_KEYWORDS = 10
 # params.yaml's monitor section as committed (tests/test_monitor.py keeps them equal): for a folder without
 # params.yaml (`tweet-topics monitor` beside models/ alone) and the service's GET /monitor
-DEFAULT_PARAMS = MonitorParams(input="-", text_column="text", period=None, k=20, message_alpha=0.01, alpha=0.05,
+DEFAULT_PARAMS = MonitorParams(input="-", text_column="text", period=None, k=30, message_alpha=0.01, alpha=0.05,
                                min_size=10, permutations=199, max_reference_tweets=10_000,
                                max_batch_messages=100_000, seed=0)
 

@@ -40,7 +40,7 @@ class BatchComparison:
 
 @dataclass(frozen=True)
 class EmergingIssueDetector:
-    k: int = 20
+    k: int = 30
     message_alpha: float = 0.01
     alpha: float = 0.05
     min_size: int = 10
