@@ -128,10 +128,20 @@ def port(value: str) -> int:
     raise argparse.ArgumentTypeError(f"'{value}' is not a port number (1 to 65535)")
 
 
+def window_size(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    raise argparse.ArgumentTypeError(f"'{value}' is not a number of messages (0 or more)")
+
+
 def serve_command(args: argparse.Namespace) -> None:
+    from functools import partial
+
+    from tweet_topics.monitoring.window import routed_window
     from tweet_topics.serving.serve import serve
 
-    serve(args.models, args.host, args.port, args.device, args.model)
+    window_factory = partial(routed_window, args.models, args.monitor_window) if args.monitor_window else None
+    serve(args.models, args.host, args.port, args.device, args.model, window_factory=window_factory)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -222,7 +232,7 @@ def parser() -> argparse.ArgumentParser:
     changes.add_argument("--changes", type=Path, default=paths.TOPIC_CHANGES)
     changes.set_defaults(run=topics_changes_command)
     serve = commands.add_parser(
-        "serve", help="route messages over HTTP (POST /predict, GET /topics, /health, /ready)",
+        "serve", help="route messages over HTTP (POST /predict, GET /topics, /monitor, /health, /ready)",
         description="An HTTP service that loads the trained models once, warms up, and routes messages with"
                     " predict's steps: POST /predict with {\"text\": ...} or"
                     " {\"messages\": [{\"id\": ..., \"text\": ...}, ...]}. Stop it with SIGTERM or Ctrl-C.")
@@ -235,6 +245,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default=None,
                        help="a local folder with the embedding model's weights, if the recorded name does not"
                             " resolve here; its weights must be the trained ones")
+    serve.add_argument("--monitor-window", type=window_size, default=10_000, metavar="N",
+                       help="GET /monitor compares the last N messages routed with the training tweets: emerging"
+                            " issues, topic shifts, drift (default: 10000; 0 turns the monitor off)")
     serve.set_defaults(run=serve_command)
     return top
 

@@ -47,17 +47,18 @@ class TrainedTopics:
         return self.classifier.probabilities(reduce_embeddings(self.reducer, embeddings))
 
     def assess(self, embeddings: np.ndarray) -> "Routing":
-        """The topic probabilities of embeddings, their out-of-topic scores and who needs a human."""
+        """The topic probabilities of embeddings, their out-of-topic scores and who needs a human (with the
+        embeddings themselves, for the service's monitor)."""
         if self.handoff is None:
-            return Routing(self.probabilities(embeddings), None, None)
+            return Routing(self.probabilities(embeddings), None, None, embeddings)
         if not self.search_shared:
             scores = self.handoff.scores(embeddings)
-            return Routing(self.probabilities(embeddings), scores, self.handoff.needs_human(scores))
+            return Routing(self.probabilities(embeddings), scores, self.handoff.needs_human(scores), embeddings)
         with one_blas_thread():  # as reduce_embeddings
             found = self.reducer.neighbours(embeddings)
             reduced = self.reducer.place(embeddings, found=found)
         scores = self.handoff.scores(embeddings, nearest=found[1])
-        return Routing(self.classifier.probabilities(reduced), scores, self.handoff.needs_human(scores))
+        return Routing(self.classifier.probabilities(reduced), scores, self.handoff.needs_human(scores), embeddings)
 
     @cached_property
     def search_shared(self) -> bool:
@@ -75,6 +76,7 @@ class Routing:
     probabilities: np.ndarray  # (n, k) calibrated topic probabilities
     out_of_topic: np.ndarray | None  # (n,) the handoff's score: higher is further from every topic's tweets
     needs_human: np.ndarray | None  # (n,) bool: the score is past the handoff's threshold
+    embeddings: np.ndarray | None = None  # (n, d) what they were computed from: the service's monitor reuses them
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """`tweet-topics serve`: bind the port, load and check the models (as predict does), then run the service
-(service.py) under uvicorn with JSON logs on stderr, until SIGTERM or Ctrl-C lets the requests in flight finish."""
+(service.py) under uvicorn with JSON logs on stderr, until SIGTERM or Ctrl-C lets the requests in flight finish.
+The monitor's window of routed messages, when the command line asks for one, is made from the loaded router."""
 
 import json
 import logging
@@ -7,11 +8,19 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tweet_topics.errors import UserError
 from tweet_topics.paths import TOPICS
 from tweet_topics.serving.service_input import LIMITS, Limits
+
+if TYPE_CHECKING:  # loaded inside serve(): the command line starts without torch
+    from tweet_topics.serving.router import Router
+    from tweet_topics.serving.service import RoutedMessages
+
+WindowFactory = Callable[["Router"], "RoutedMessages"]
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,9 +65,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(models_dir: Path, host: str = "127.0.0.1", port: int = 8000, device: str | None = None,
-          model: str | None = None, limits: Limits = LIMITS) -> None:
+          model: str | None = None, limits: Limits = LIMITS, window_factory: WindowFactory | None = None) -> None:
     """Serve the models in `models_dir` on host:port until SIGTERM or SIGINT; a bad models folder, encoder or port
-    is a UserError before anything serves."""
+    is a UserError before anything serves. `window_factory(router)` makes GET /monitor's window (a
+    service.RoutedMessages) from the loaded router; a UserError from it turns the monitor off, with a warning."""
     import logging.config
 
     import uvicorn
@@ -77,7 +87,8 @@ def serve(models_dir: Path, host: str = "127.0.0.1", port: int = 8000, device: s
     log.info("router loaded", extra={"fields": {
         "from": str(models_dir), "topics": len(topics.labels), "device": router.messages.encoder.spec.device,
         "load_s": round(time.perf_counter() - start, 2), **({"note": router.note} if router.note else {})}})
-    app = create_app(router, read_json(models_dir / TOPICS), limits)
+    window = None if window_factory is None else monitor_window(window_factory, router, log)
+    app = create_app(router, read_json(models_dir / TOPICS), limits, window)
     config = uvicorn.Config(app, log_config=LOG_CONFIG, access_log=False, lifespan="on",
                             timeout_graceful_shutdown=limits.graceful_shutdown_s)
     log.info("listening", extra={"fields": {"url": f"http://{host}:{port}"}})
@@ -89,6 +100,20 @@ def serve(models_dir: Path, host: str = "127.0.0.1", port: int = 8000, device: s
     server.run(sockets=[sock])
     if not server.started:  # uvicorn logged why (the lifespan failed)
         sys.exit(1)
+
+
+def monitor_window(window_factory: WindowFactory, router: "Router", log: logging.Logger) -> "RoutedMessages | None":
+    """The window the factory makes, or None when these models cannot be monitored (models trained before the
+    monitor's reference existed still serve, without GET /monitor)."""
+    start = time.perf_counter()
+    try:
+        window = window_factory(router)
+    except UserError as error:
+        log.warning("monitor off", extra={"fields": {"reason": str(error)}})
+        return None
+    log.info("monitor loaded", extra={"fields": {"window": window.size,
+                                                 "load_s": round(time.perf_counter() - start, 2)}})
+    return window
 
 
 def _quiet_transformers() -> None:

@@ -2,10 +2,11 @@
 
 POST /predict routes one message or a batch with predict's own records (predict.route_records); GET /topics lists
 the topics; GET /health answers as soon as the process serves, GET /ready once the warm-up has routed its probe
-messages. The model runs on one worker thread (torch already uses every core), so the event loop keeps answering
-while a batch is routed. Requests that arrive while it is busy wait, up to Limits.max_pending_requests, and are then
-embedded together in one run of the encoder (`Router.assess_each`): under load, more requests per second than one
-at a time (bench/bench_service.py), and each request still gets exactly the records it would get alone."""
+messages; GET /monitor summarises the last messages routed (a RoutedMessages window), when the service has one. The
+model runs on one worker thread (torch already uses every core), so the event loop keeps answering while a batch is
+routed. Requests that arrive while it is busy wait, up to Limits.max_pending_requests, and are then embedded together
+in one run of the encoder (`Router.assess_each`): under load, more requests per second than one at a time
+(bench/bench_service.py), and each request still gets exactly the records it would get alone."""
 
 import asyncio
 import json
@@ -15,7 +16,9 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
@@ -57,6 +60,18 @@ def topic_list(router, topics_json: dict | None) -> list[dict]:
     return listed
 
 
+class RoutedMessages(Protocol):
+    """The last messages the service routed and what the monitor says of them (monitoring/window.py's
+    RoutedWindow, built by the command line: the monitor is a layer above the service)."""
+
+    size: int  # the most messages it holds
+
+    def add(self, ids: list[str], texts: list[str], embeddings: np.ndarray, top_topics: np.ndarray,
+            needs_human: np.ndarray) -> None: ...
+
+    def summary(self) -> dict: ...
+
+
 @dataclass(frozen=True)
 class Waiting:
     """A request's messages waiting for the model, and where its records go."""
@@ -66,18 +81,24 @@ class Waiting:
     records: asyncio.Future  # its records, and the number of requests in the run that routed it
 
 
-def route_together(router, requests: list[Waiting]) -> list[list[dict]]:
-    """Each waiting request's records, from one run of the encoder for all of them."""
+def route_together(router, requests: list[Waiting], window: RoutedMessages | None = None) -> list[list[dict]]:
+    """Each waiting request's records, from one run of the encoder for all of them; its messages go into `window`
+    with the embeddings that run made."""
     routings = router.assess_each([request.texts for request in requests])
-    return [prediction_records(request.ids, routing, router.topics)
-            for request, routing in zip(requests, routings, strict=True)]
+    records = [prediction_records(request.ids, routing, router.topics)
+               for request, routing in zip(requests, routings, strict=True)]
+    if window is not None:
+        for request, routing in zip(requests, routings, strict=True):
+            flags = routing.needs_human if routing.needs_human is not None else np.zeros(len(request.ids), bool)
+            window.add(request.ids, request.texts, routing.embeddings, routing.probabilities.argmax(axis=1), flags)
+    return records
 
 
 class Service:
     """The router, the one thread that runs it, the requests waiting for it, and whether the warm-up is done."""
 
-    def __init__(self, router, topics_json: dict | None, limits: Limits) -> None:
-        self.router, self.limits = router, limits
+    def __init__(self, router, topics_json: dict | None, limits: Limits, window: RoutedMessages | None) -> None:
+        self.router, self.limits, self.window = router, limits, window
         self.topics = topic_list(router, topics_json)
         self.executor: ThreadPoolExecutor | None = None
         self.ready = False
@@ -122,7 +143,8 @@ class Service:
             self.arrived.clear()
             while run := self.next_run():
                 try:
-                    results = await loop.run_in_executor(self.executor, route_together, self.router, run)
+                    results = await loop.run_in_executor(self.executor, route_together, self.router, run,
+                                                         self.window)
                 except Exception as error:  # a bug, not a user's mistake: each request of the run answers 500
                     results = [error] * len(run)
                 for request, result in zip(run, results, strict=True):
@@ -191,9 +213,11 @@ class RequestLog:
                 **{key: state[key] for key in ("run_requests", "error") if key in state}}})
 
 
-def create_app(router, topics_json: dict | None = None, limits: Limits = LIMITS) -> FastAPI:
-    """The service's app around a loaded router (router.Router) and the models' topics.json."""
-    service = Service(router, topics_json, limits)
+def create_app(router, topics_json: dict | None = None, limits: Limits = LIMITS,
+               window: RoutedMessages | None = None) -> FastAPI:
+    """The service's app around a loaded router (router.Router) and the models' topics.json; with a `window`, each
+    message routed goes into it and GET /monitor answers its summary."""
+    service = Service(router, topics_json, limits, window)
     app = FastAPI(title="tweet-topics", summary="Routes customer messages to the trained topics",
                   lifespan=service.lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
@@ -239,5 +263,15 @@ def create_app(router, topics_json: dict | None = None, limits: Limits = LIMITS)
         request.state.n_messages = len(messages.texts)
         records, request.state.run_requests = await service.route(messages.ids, messages.texts)
         return json_response(records[0] if messages.single else {"predictions": records})
+
+    @app.get("/monitor")
+    async def monitor() -> Response:
+        if window is None:
+            raise RequestError(404, "GET /monitor: the monitor is off (the service was started with --monitor-window"
+                                    " 0, or its models cannot be monitored: its log says why)")
+        # on the model's thread: the monitor's products set the process's BLAS threads as routing's do, so the two
+        # must not interleave (threads.one_blas_thread), and the event loop keeps answering meanwhile
+        summary = await asyncio.get_running_loop().run_in_executor(service.executor, window.summary)
+        return json_response(summary)
 
     return app
