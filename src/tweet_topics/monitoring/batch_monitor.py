@@ -76,12 +76,15 @@ class Monitor:
         return self.compare_embedded(ids, texts, self.router.messages.embed(texts))
 
     def compare_embedded(self, ids: list[str], texts: list[str], embeddings: np.ndarray,
-                         top_topics: np.ndarray | None = None, needs_human: np.ndarray | None = None) -> dict:
-        """`compare` of messages already embedded (and routed, when `top_topics` and `needs_human` are given)."""
+                         top_topics: np.ndarray | None = None, needs_human: np.ndarray | None = None,
+                         placed: np.ndarray | None = None) -> dict:
+        """`compare` of messages already embedded (and routed, when `top_topics` and `needs_human` are given;
+        placed in the monitored space, when `placed` is)."""
         if top_topics is None:
             routing = self.topics.assess(embeddings)
             top_topics, needs_human = routing.probabilities.argmax(axis=1), routing.needs_human
-        comparison = self.detector.compare(self.space.reference, self.space.place(embeddings))
+        placed = self.space.place(embeddings) if placed is None else placed
+        comparison = self.detector.compare(self.space.reference, placed)
         issues = self.describe(comparison.issues, ids, texts, embeddings, top_topics)
         counts = np.bincount(top_topics, minlength=len(self.topics.labels))
         expected_rate = self.topics.manifest["params"]["handoff"]["flag_rate"]

@@ -70,18 +70,19 @@ def monitor_file(models_dir: Path, source: Path | str | None, out_dir: Path, par
     with nullcontext() if progress else no_loading_bars():
         monitor = Monitor.load(models_dir, params, device, model)
     embeddings = monitor.router.messages.embed(texts)
+    placed = monitor.space.place(embeddings)
     periods, figures = [], {}
     for start, rows in groups.items():
         if len(rows) < params.min_size:
             periods.append({"period": start, "n_messages": len(rows), "summary": None})
             continue
         chosen = [ids[row] for row in rows]
-        summary = monitor.compare_embedded(chosen, [texts[row] for row in rows], embeddings[rows])
+        summary = monitor.compare_embedded(chosen, [texts[row] for row in rows], embeddings[rows],
+                                           placed=placed[rows])
         periods.append({"period": start, "n_messages": len(rows), "summary": summary})
         if summary["emerging_issues"] or times is None:
             figures[f"map_{start}.png" if start else "map.png"] = (str(start), map_points(
-                monitor.space.reference, monitor.space.place(embeddings[rows]), summary["emerging_issues"], chosen,
-                params.seed))
+                monitor.space.reference, placed[rows], summary["emerging_issues"], chosen, params.seed))
     result = {"source": name, "trained_models": str(models_dir), "period": params.period,
               "params": params.as_dict(), "periods": periods}
     shares = shares_table([p for p in periods if p["summary"]]) if times is not None else None

@@ -133,6 +133,5 @@ def markdown_report(result: dict, map_files: dict[str, str], shares_file: str | 
         lines += batch_lines(period["summary"], map_files.get(str(period["period"])))
     if shares_file:
         lines += ["### Topic shares across periods", "", f"![Topic shares across periods]({shares_file})", ""]
-    lines += ["A candidate a person recognises becomes a topic by a retrain that finds it: see docs/MONITORING.md.",
-              ""]
+    lines += ["A candidate a person recognises becomes a topic through a retrain: see docs/EMERGING_ISSUES.md.", ""]
     return "\n".join(lines)
