@@ -194,8 +194,8 @@ def parser() -> argparse.ArgumentParser:
                          help="D, W or M: compare each period of the dated messages (created_at) on its own")
     monitor.add_argument("--models", type=Path, default=paths.MODELS, help="the trained models (default: models)")
     monitor.add_argument("--params", type=Path, default=paths.PARAMS,
-                         help="params.yaml whose monitor section sets the test (default: params.yaml; its defaults"
-                              " if there is none)")
+                         help=f"the params file whose monitor section sets the test (default: {paths.PARAMS}; the"
+                              " committed defaults if there is none)")
     monitor.add_argument("--text-column", default="text", help="the text column or JSON field (default: text)")
     monitor.add_argument("--id-column", default=None,
                          help="the id column or field (default: tweet_id or id if present, else the row number)")
