@@ -53,6 +53,10 @@ class Monitor:
             raise UserError(f"{models_dir / TOPICS} describes other topics than {models_dir}'s classifier routes to"
                             " (another run's file): restore the models with `dvc pull` or retrain with `dvc repro`")
         ordered = [described[topic_id] for topic_id in topics.topic_ids]
+        missing = next((key for key in ("share", "centroid") for topic in ordered if key not in topic), None)
+        if missing:
+            raise UserError(f"{models_dir / TOPICS}: its topics have no {missing!r}, which the monitor compares with"
+                            " (written before the monitor existed): retrain with `dvc repro`")
         router = router or Router.load(models_dir, device, model, topics)
         space = MonitorSpace.of(topics.reducer, topics.handoff.reference, topics.handoff.k,
                                 params.max_reference_tweets, params.seed)

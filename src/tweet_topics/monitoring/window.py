@@ -7,9 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tweet_topics.errors import UserError
 from tweet_topics.monitoring.batch_monitor import DEFAULT_PARAMS, Monitor
-from tweet_topics.paths import TOPICS
 from tweet_topics.reduction.sampling import fit_rows
 from tweet_topics.serving.router import Router
 
@@ -82,9 +80,4 @@ class RoutedWindow:
 def routed_window(models_dir: Path, size: int, router: Router) -> RoutedWindow:
     """A window of `size` messages, monitored against the models in `models_dir` (whose router is loaded already)
     with the monitor's default params; models that cannot be monitored are a UserError."""
-    try:
-        monitor = Monitor.load(models_dir, DEFAULT_PARAMS, router=router)
-    except KeyError as missing:  # a topics.json written before topics had a share and a centroid
-        raise UserError(f"{models_dir / TOPICS}: its topics have no {missing.args[0]!r}, which the monitor compares"
-                        " with (written before the monitor existed): retrain with `dvc repro`") from None
-    return RoutedWindow(monitor, size)
+    return RoutedWindow(Monitor.load(models_dir, DEFAULT_PARAMS, router=router), size)
