@@ -222,7 +222,18 @@ def summary(outcomes: list[bool]) -> float:
     return round(float(np.mean(outcomes)), 4)
 
 
+def cost_table(results: dict) -> str:
+    seconds = results["median_seconds"]
+    return "\n".join([
+        f"| {results['messages']:,} messages, median of {results['repeats']} | seconds |", "|---|---|",
+        f"| `tweet-topics predict` | {seconds['predict']:.1f} |",
+        f"| `tweet-topics monitor` | {seconds['monitor']:.1f} |",
+        f"| monitor over predict | {results['monitor_over_predict']:.2f} |"])
+
+
 def table(results: dict) -> str:
+    if "monitor_over_predict" in results:
+        return cost_table(results)
     rates = [f"{rate:.0%}" for rate in RATES]
     lines = [f"| method | held-out topics at {' / '.join(rates)} (mean) | worst topic at {' / '.join(rates)} "
              "| foreign intents | false alarms |", "|---|---|---|---|---|"]
