@@ -1,6 +1,7 @@
 """Paths are spelled once in Python (tweet_topics/paths.py), and dvc.yaml's data deps and outs are those paths."""
 
 import ast
+import os
 import re
 from pathlib import Path
 
@@ -60,3 +61,21 @@ def test_the_check_catches_a_path_spelled_outside_the_registry():
     assert "data/05_reduced" in registry() and "models/manifest.json" in registry()
     assert "data/05_reduce" not in registry()
     assert PROJECT_PATH.match("metrics/new.json") and not PROJECT_PATH.match("metrics")
+
+
+def top_level_plot_files(file: str) -> list[str]:
+    """The data files a pipeline file's top-level `plots:` names, from the repo root (DVC reads them relative to
+    the folder of the dvc.yaml that names them, not to a stage's wdir)."""
+    found = []
+    for plot in yaml.safe_load((REPO / file).read_text()).get("plots", []):
+        title, definition = next(iter(plot.items())) if isinstance(plot, dict) else (plot, None)
+        targets = (definition or {}).get("y", {})
+        found += list(targets) if isinstance(targets, dict) else [title]
+    return [os.path.normpath(Path(file).parent / name) for name in found]
+
+
+@pytest.mark.parametrize("file", PIPELINE_FILES)
+def test_every_top_level_plot_names_a_file_a_stage_writes(file):
+    written = {path for _, path in stage_paths()}
+    missing = [name for name in top_level_plot_files(file) if name not in written]
+    assert not missing, f"{file}'s plots name {missing}, which no stage writes (paths are relative to {file}'s folder)"

@@ -122,7 +122,7 @@ def test_sweep_has_one_row_per_k(project, first_repro):
 def test_dvc_plots_render(project, first_repro):
     dvc("plots", "show", "-o", str(project / "plots_html"), cwd=project)
     html = (project / "plots_html" / "index.html").read_text()
-    assert "k sweep" in html and "Topic sizes" in html
+    assert "k sweep" in html and "Topic sizes" in html and "Monitored batch" in html
 
 
 @pytest.mark.parametrize("command", [["metrics", "show"], ["metrics", "diff", "HEAD~1"], ["plots", "show", "-o", "p"],
