@@ -17,8 +17,10 @@ Reads a pipeline run (`dvc repro` or `dvc pull` in the project `--run`): its emb
 - Clean windows: 2,000 evaluation tweets, nothing injected.
 - Cost (`--cost`): `tweet-topics monitor` against `tweet-topics predict` on the same file of 10,000 of the run's
   tweets, each in-process from loading the models to its last file written, alternated, the median of the repeats.
-A detection is a candidate at least 60% injected that holds at least half of the injected messages; a false alarm is
-a clean window with any candidate. Every method sees the same windows and the same neighbour graph.
+Every method sees the same windows, in the space it compares in: the encoder's embeddings (the monitor's, and all but
+one row's) or the reduced space (the reference placed as new messages are: monitoring/reference.py). A detection is
+a candidate at least 60% injected that holds at least half of the injected messages; a false alarm is a clean window
+with any candidate.
 """
 
 import argparse
@@ -34,12 +36,13 @@ import pandas as pd
 
 from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.io.datasets import read_arrays
+from tweet_topics.monitoring import emerging
 from tweet_topics.monitoring.emerging import EmergingIssueDetector, PooledNeighbours, batch_neighbours, unusual_count
-from tweet_topics.monitoring.reference import MonitorSpace
+from tweet_topics.monitoring.reference import EMBEDDING, REDUCED, MonitorSpace
 from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_section, load_sections
 from tweet_topics.paths import EMBEDDINGS, FOREIGN_EMBEDDINGS, HANDOFF, INGESTED, MODELS, PARAMS, REDUCER
 from tweet_topics.reduction.reduce import load_reducer, reduce_embeddings
-from tweet_topics.training.handoff import load_out_of_topic
+from tweet_topics.training.handoff import load_out_of_topic, reference_scorer
 
 WINDOW = 2_000
 RATES = (0.01, 0.02, 0.05)
@@ -72,27 +75,65 @@ class Hdbscan:
         return [rows[labels == label] for label in np.unique(labels) if label >= 0]
 
 
+@dataclass(frozen=True)
+class GrownGroups:
+    """The chosen test, its groups grown through messages unusual at a looser `grow_alpha` (hysteresis): a group is
+    kept where it holds a message unusual at `message_alpha`, and tested against the shuffles' largest grown group.
+    Would it hold more of a held-out topic's messages at low rates, where few are unusual at `message_alpha`?"""
+
+    detector: EmergingIssueDetector
+    grow_alpha: float
+
+    def groups(self, graph, is_batch: np.ndarray, counts: np.ndarray, thresholds: tuple[int, int],
+               min_size: int) -> list[np.ndarray]:
+        seed, grow = thresholds
+        return [group for group in emerging.unusual_groups(graph, is_batch & (counts >= grow), min_size)
+                if (counts[group] >= seed).any()]
+
+    def candidates(self, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
+        test, n_reference, n_pooled = self.detector, pooled.n_reference, len(pooled.neighbours)
+        graph = pooled.graph(test.k)
+        chance = (len(batch) - 1) / (n_pooled - 1)
+        thresholds = tuple(unusual_count(test.k, chance, alpha) for alpha in (test.message_alpha, self.grow_alpha))
+        is_batch = np.arange(n_pooled) >= n_reference
+        groups = self.groups(graph, is_batch, batch_neighbours(graph, is_batch), thresholds, test.min_size)
+        rng, null_largest = np.random.default_rng(test.seed), np.zeros(test.permutations)
+        for index in range(test.permutations if groups else 0):
+            shuffled = np.zeros(n_pooled, dtype=bool)
+            shuffled[rng.choice(n_pooled, len(batch), replace=False)] = True
+            null_groups = self.groups(graph, shuffled, batch_neighbours(graph, shuffled), thresholds, 1)
+            null_largest[index] = max(map(len, null_groups), default=0)
+        return [group - n_reference for group in groups
+                if (1 + (null_largest >= len(group)).sum()) / (1 + test.permutations) <= test.alpha]
+
+
 CHOSEN = "the same, k 30 (message p < 0.01)"
 
 
 def methods() -> dict:
-    """Each method by name: an EmergingIssueDetector (or Hdbscan), all reading the same neighbour graph."""
+    """Each method by name: the space it compares in and an EmergingIssueDetector (or another method); all the
+    methods of a space read the same neighbour graph."""
     chosen = EmergingIssueDetector()
     return {
         "k-NN test, groups >= 10 (the issue's baseline: k 20, message p < 0.01, no correction)":
-            replace(chosen, k=20, permutations=0, alpha=1.0),
-        "k-NN test + permutation test of the largest group, k 20 (message p < 0.01)": replace(chosen, k=20),
-        "the same, k 20, message p < 0.05": replace(chosen, k=20, message_alpha=0.05),
-        "the same, k 10": replace(chosen, k=10),
-        CHOSEN: chosen,
-        "the same, k 30, message p < 0.05": replace(chosen, message_alpha=0.05),
-        "the same, k 50": replace(chosen, k=50),
-        "HDBSCAN over unusual messages (k 20, message p < 0.05, no correction)": Hdbscan(),
+            (EMBEDDING, replace(chosen, k=20, permutations=0, alpha=1.0)),
+        "k-NN test + permutation test of the largest group, k 20 (message p < 0.01)":
+            (EMBEDDING, replace(chosen, k=20)),
+        "the same, k 20, message p < 0.05": (EMBEDDING, replace(chosen, k=20, message_alpha=0.05)),
+        "the same, k 10": (EMBEDDING, replace(chosen, k=10)),
+        CHOSEN: (EMBEDDING, chosen),
+        "the same, k 30, message p < 0.05": (EMBEDDING, replace(chosen, message_alpha=0.05)),
+        "the same, k 50": (EMBEDDING, replace(chosen, k=50)),
+        "the same, groups grown through messages at p < 0.05": (EMBEDDING, GrownGroups(chosen, 0.05)),
+        "the same, k 20, groups grown through messages at p < 0.1":
+            (EMBEDDING, GrownGroups(replace(chosen, k=20), 0.1)),
+        "the chosen test in the reduced space (the reference placed as new messages are)": (REDUCED, chosen),
+        "HDBSCAN over unusual messages (k 20, message p < 0.05, no correction)": (EMBEDDING, Hdbscan()),
     }
 
 
 def candidates(method, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
-    if isinstance(method, Hdbscan):
+    if isinstance(method, Hdbscan | GrownGroups):
         return method.candidates(pooled, batch)
     return [issue.members for issue in method.test(pooled, batch).issues]
 
@@ -106,23 +147,25 @@ def detected(groups: list[np.ndarray], injected: np.ndarray) -> bool:
     return False
 
 
-def window_with(base: np.ndarray, extra: np.ndarray, n_extra: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """A window of WINDOW vectors: WINDOW - n_extra rows of `base`, n_extra of `extra`, shuffled; the injected
-    rows' positions."""
-    chosen = np.vstack([base[rng.choice(len(base), WINDOW - n_extra, replace=False)],
-                        extra[rng.choice(len(extra), n_extra, replace=False)]])
+def window_with(base: dict, extra: dict, n_extra: int, rng) -> tuple[dict, np.ndarray]:
+    """A window of WINDOW messages in each space (`base` and `extra`: space -> vectors, the same rows in each):
+    WINDOW - n_extra rows of `base`, n_extra of `extra`, shuffled; the injected rows' positions."""
+    base_rows = rng.choice(len(base[EMBEDDING]), WINDOW - n_extra, replace=False)
+    extra_rows = rng.choice(len(extra[EMBEDDING]), n_extra, replace=False)
     order = rng.permutation(WINDOW)
-    return chosen[order], np.flatnonzero(order >= WINDOW - n_extra)
+    return ({space: np.vstack([base[space][base_rows], extra[space][extra_rows]])[order] for space in base},
+            np.flatnonzero(order >= WINDOW - n_extra))
 
 
-def run_methods(tally: dict, key: str, reference: np.ndarray, batch: np.ndarray, injected: np.ndarray | None
+def run_methods(tally: dict, key: str, references: dict, batches: dict, injected: np.ndarray | None
                 ) -> PooledNeighbours:
-    pooled = PooledNeighbours.search(reference, batch, 50)
-    for name, method in methods().items():
-        found = candidates(method, pooled, batch)
+    """Every method on one window (`references`, `batches`: space -> vectors); the embedding space's neighbours."""
+    pooled = {space: PooledNeighbours.search(references[space], batches[space], 50) for space in batches}
+    for name, (space, method) in methods().items():
+        found = candidates(method, pooled[space], batches[space])
         tally.setdefault(name, {}).setdefault(key, []).append(
             bool(found) if injected is None else detected(found, injected))
-    return pooled
+    return pooled[EMBEDDING]
 
 
 def own_neighbour_share(pooled: PooledNeighbours, injected: np.ndarray, k: int = 20) -> float:
@@ -132,7 +175,16 @@ def own_neighbour_share(pooled: PooledNeighbours, injected: np.ndarray, k: int =
     return float(np.isin(pooled.neighbours[rows, :k], rows).mean())
 
 
-def held_out_topics(run: Path, reduction: ReductionParams, kmeans, handoff_k: int, k_fine: int, n_topics: int,
+def spaces_of(reducer, reference: np.ndarray, k: int, seed: int) -> dict[str, MonitorSpace]:
+    """The monitor's space and the reduced one, the reference (embeddings, as the handoff keeps them) in each."""
+    return {name: MonitorSpace.of(reducer, reference, k, MAX_REFERENCE, seed, name) for name in (EMBEDDING, REDUCED)}
+
+
+def placed(spaces: dict[str, MonitorSpace], embeddings: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: space.place(embeddings) for name, space in spaces.items()}
+
+
+def held_out_topics(run: Path, reduction: ReductionParams, kmeans, handoff, k_fine: int, n_topics: int,
                     n_windows: int, seed: int) -> dict:
     embeddings = read_arrays(run / EMBEDDINGS)
     steps = TopicSteps(reduction, replace(kmeans, n_clusters=k_fine))
@@ -144,51 +196,56 @@ def held_out_topics(run: Path, reduction: ReductionParams, kmeans, handoff_k: in
         started = time.perf_counter()
         discovery = embeddings["discovery"][labels["discovery"] != topic]
         topic_reducer, _ = steps.fit_reducer(discovery)
-        space = MonitorSpace.of(topic_reducer, discovery, handoff_k, MAX_REFERENCE, seed)
-        reference = space.reference
-        others = space.place(embeddings["evaluation"][labels["evaluation"] != topic])
-        held = space.place(np.vstack([vectors[labels[split] == topic] for split, vectors in embeddings.items()]))
+        # the reference as training builds the handoff's (the reduced space needs it to be the reducer's own)
+        spaces = spaces_of(topic_reducer, reference_scorer(discovery, handoff).reference, handoff.k, seed)
+        references = {name: space.reference for name, space in spaces.items()}
+        others = placed(spaces, embeddings["evaluation"][labels["evaluation"] != topic])
+        held = placed(spaces, np.vstack([vectors[labels[split] == topic] for split, vectors in embeddings.items()]))
         shares = []
         for rate in RATES:
             for _ in range(n_windows):
-                batch, injected = window_with(others, held, round(rate * WINDOW), rng)
-                shares.append(own_neighbour_share(run_methods(tally, f"{rate:.0%}", reference, batch, injected),
+                batches, injected = window_with(others, held, round(rate * WINDOW), rng)
+                shares.append(own_neighbour_share(run_methods(tally, f"{rate:.0%}", references, batches, injected),
                                                   injected))
         chosen = tally[CHOSEN]
-        topics.append({"topic": topic, "tweets": len(held), "own_neighbour_share_at_5%": round(
-            float(np.mean(shares[-n_windows:])), 4), "chance": round(WINDOW / (WINDOW + len(reference)), 4),
+        topics.append({"topic": topic, "tweets": len(held[EMBEDDING]), "own_neighbour_share_at_5%": round(
+            float(np.mean(shares[-n_windows:])), 4), "chance": round(WINDOW / (WINDOW + len(references[EMBEDDING])), 4),
             "detected": {f"{rate:.0%}": round(float(np.mean(chosen[f"{rate:.0%}"][-n_windows:])), 4)
                          for rate in RATES}})
-        print(f"held-out topic {topic} ({len(held)} tweets): {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(f"held-out topic {topic} ({len(held[EMBEDDING])} tweets): {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
     return tally, topics
 
 
-def trained_space(run: Path, seed: int) -> tuple[np.ndarray, np.ndarray, MonitorSpace]:
-    """The trained models' space: the reference (their handoff's), the evaluation tweets, and the space."""
+def trained_space(run: Path, seed: int) -> tuple[dict, dict, dict[str, MonitorSpace]]:
+    """The trained models' spaces: the reference (their handoff's) and the evaluation tweets in each."""
     reducer, _ = load_reducer(run / MODELS / REDUCER)
     handoff = load_out_of_topic(run / MODELS / HANDOFF)
-    space = MonitorSpace.of(reducer, handoff.reference, handoff.k, MAX_REFERENCE, seed)
-    return space.reference, space.place(read_arrays(run / EMBEDDINGS)["evaluation"]), space
+    spaces = spaces_of(reducer, handoff.reference, handoff.k, seed)
+    return ({name: space.reference for name, space in spaces.items()},
+            placed(spaces, read_arrays(run / EMBEDDINGS)["evaluation"]), spaces)
 
 
 def foreign_intents(run: Path, n_intents: int, seed: int) -> dict:
     from tweet_topics.io.csv_input import read_csv_rows
 
-    reference, evaluation, space = trained_space(run, seed)
-    foreign = space.place(np.load(run / FOREIGN_EMBEDDINGS))
+    references, evaluation, spaces = trained_space(run, seed)
+    foreign = placed(spaces, np.load(run / FOREIGN_EMBEDDINGS))
     intents = np.asarray(read_csv_rows(run / load_section("foreign", run / PARAMS).path, "").frame["label"])
     tally, rng = {}, np.random.default_rng(seed + 1)
     for intent in rng.permutation(np.unique(intents))[:n_intents]:
-        batch, injected = window_with(evaluation, foreign[intents == intent], INTENT_SIZE, rng)
-        run_methods(tally, "1.5%", reference, batch, injected)
+        requests = {name: vectors[intents == intent] for name, vectors in foreign.items()}
+        batches, injected = window_with(evaluation, requests, INTENT_SIZE, rng)
+        run_methods(tally, "1.5%", references, batches, injected)
     return tally
 
 
 def clean_windows(run: Path, n_windows: int, seed: int) -> dict:
-    reference, evaluation, _ = trained_space(run, seed)
+    references, evaluation, _ = trained_space(run, seed)
     tally, rng = {}, np.random.default_rng(seed + 2)
     for _ in range(n_windows):
-        run_methods(tally, "clean", reference, evaluation[rng.choice(len(evaluation), WINDOW, replace=False)], None)
+        rows = rng.choice(len(evaluation[EMBEDDING]), WINDOW, replace=False)
+        run_methods(tally, "clean", references, {name: vectors[rows] for name, vectors in evaluation.items()}, None)
     return tally
 
 
@@ -283,8 +340,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     clean = clean_windows(args.run, args.clean, args.seed)
     foreign = foreign_intents(args.run, args.intents, args.seed)
-    handoff_k = load_section("handoff", args.run / PARAMS).k
-    held, per_topic = held_out_topics(args.run, reduction, kmeans, handoff_k, args.k_fine, args.topics, args.windows,
+    handoff = load_section("handoff", args.run / PARAMS)
+    held, per_topic = held_out_topics(args.run, reduction, kmeans, handoff, args.k_fine, args.topics, args.windows,
                                       args.seed)
     rows = {}
     for name in methods():

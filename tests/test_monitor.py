@@ -1,7 +1,7 @@
 """The monitor: the emerging-issue test finds a group of new messages and keeps its false alarms at alpha, the
-reference is placed as new messages are (else a clean batch reads as drift), the shifts' tests, and
-`tweet-topics monitor` end to end on a small real router: an injected group reported, a clean batch not, and every bad
-input one line with exit code 2 and nothing written."""
+comparison is in the embedding space (in the reduced one the reference is placed as new messages are, else a clean
+batch reads as drift), the shifts' tests, and `tweet-topics monitor` end to end on a small real router: an injected
+group reported, a clean batch not, and every bad input one line with exit code 2 and nothing written."""
 
 import json
 import shutil
@@ -92,7 +92,7 @@ def test_the_reference_is_placed_leaving_itself_out_so_a_clean_batch_is_not_drif
     fitted, batch = clustered(rng, 2500, centres), clustered(rng, 500, centres)
     reducer = smoothed_reducer(fitted)
     reference = normalise_rows(fitted)  # unit length, as the handoff keeps its reference: the smoothing's own rows
-    space = MonitorSpace.of(reducer, reference, 15, 10_000, 0)
+    space = MonitorSpace.of(reducer, reference, 15, 10_000, 0, REDUCED)
     assert space.name == REDUCED
     fair = FAST.compare(space.reference, space.place(batch))
     # placed as the reducer fitted them, each reference point is smoothed towards itself: apart from any new batch
@@ -101,12 +101,15 @@ def test_the_reference_is_placed_leaving_itself_out_so_a_clean_batch_is_not_drif
     assert naive.drift_p_value <= 0.05
 
 
-def test_a_reducer_that_cannot_leave_a_point_out_is_monitored_in_the_embedding_space(models):
+def test_the_monitor_compares_in_the_embedding_space_and_the_reduced_one_needs_a_reducer_that_leaves_out(models):
     from tweet_topics.serving.router import TrainedTopics
 
-    topics = TrainedTopics.load(models)  # its reducer is PCA
+    topics = TrainedTopics.load(models)  # its reducer is PCA, which has no neighbours to leave a tweet out of
     space = MonitorSpace.of(topics.reducer, topics.handoff.reference, topics.handoff.k, 10_000, 0)
     assert space.name == EMBEDDING and np.array_equal(space.reference, topics.handoff.reference)
+    assert np.array_equal(space.place(topics.handoff.reference[:5]), topics.handoff.reference[:5])
+    with pytest.raises(ValueError, match="cannot place its own reference"):
+        MonitorSpace.of(topics.reducer, topics.handoff.reference, topics.handoff.k, 10_000, 0, REDUCED)
 
 
 def test_holm_matches_its_definition():

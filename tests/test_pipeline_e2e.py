@@ -233,6 +233,8 @@ def test_the_monitor_stage_reports_an_injected_group_and_not_a_clean_batch(proje
             summary = json.loads((project / "metrics" / "monitor.json").read_text())
             result = json.loads((project / "data" / "08_monitor" / "monitor.json").read_text())
             issues = result["periods"][0]["summary"]["emerging_issues"]
+            # with the default smoothed-pca, whose reduced space draws a new message into the topics beside it
+            assert result["periods"][0]["summary"]["space"] == "embedding"
             if batch == "clean":
                 assert summary["emerging_issues"] == 0 and issues == []
                 run(["git", "add", "-f", "metrics/monitor.json"], project)

@@ -1,11 +1,12 @@
 """What a batch is compared with: the tweets the models were trained on (the handoff's reference, a fixed sample of
-discovery), in the space the topics were found in when the reducer can place them as it places a new message.
+discovery), and the space the comparison is made in.
 
-A reference tweet placed by a reducer fitted on it would meet itself among its neighbours and be smoothed towards
-itself; a new message cannot, so every batch would look apart from the reference (drift where there is none, and
-false candidates). The smoothing leaves a row out of its own neighbours (`place(..., exclude=)`), so each reference
-tweet is placed as if it were new. A reducer that cannot do that is compared in the embedding space instead, where
-nothing was fitted: the same test, with less power (bench/bench_monitor.py)."""
+The monitor compares in the embedding space, where nothing was fitted. The reduced space looks the natural choice,
+but the smoothing places each new message towards its nearest training tweets: a new problem's messages are drawn
+into the old topics beside them, and fewer of them are each other's neighbours (bench/bench_monitor.py measures both
+spaces on the same windows). The reduced space stays for that comparison, with the reference placed as a new
+message is: a tweet the reducer was fitted on would otherwise meet itself among its neighbours and be smoothed
+towards itself, and every batch would look apart from the reference (`place(..., exclude=)` leaves it out)."""
 
 from dataclasses import dataclass
 
@@ -23,21 +24,25 @@ REDUCED, EMBEDDING = "reduced", "embedding"
 class MonitorSpace:
     """The space messages are compared in, and the reference tweets placed in it."""
 
-    name: str  # REDUCED or EMBEDDING
+    name: str  # EMBEDDING or REDUCED
     reducer: Reducer
     reference: np.ndarray  # (m, d) the reference tweets in this space
 
     @classmethod
-    def of(cls, reducer: Reducer, reference: np.ndarray, k: int, max_reference: int, seed: int) -> "MonitorSpace":
-        """`reference` (embeddings: the handoff's, the reducer's own when they share a search with `k`) sampled
-        to at most max_reference rows and placed in the reduced space if the reducer can leave each out."""
+    def of(cls, reducer: Reducer, reference: np.ndarray, k: int, max_reference: int, seed: int,
+           name: str = EMBEDDING) -> "MonitorSpace":
+        """`reference` (embeddings: the handoff's) sampled to at most max_reference rows, in the space `name`.
+        REDUCED needs a reducer whose neighbour search is the reference's own with `k` (the default params'), so
+        that it can leave each reference tweet out of its own neighbours."""
         rows = fit_rows(len(reference), max_reference, seed)
-        if isinstance(reducer, SharedNeighbourSearch) and reducer.shares_search(reference, k):
-            with one_blas_thread():  # as reduce_embeddings: the bits do not depend on the machine's cores
-                placed = np.concatenate([reducer.place(reference[block], exclude=block)
-                                         for block in np.array_split(rows, max(1, len(rows) // 4096))])
-            return cls(REDUCED, reducer, placed)
-        return cls(EMBEDDING, reducer, np.asarray(reference[rows]))
+        if name == EMBEDDING:
+            return cls(EMBEDDING, reducer, np.asarray(reference[rows]))
+        if not (isinstance(reducer, SharedNeighbourSearch) and reducer.shares_search(reference, k)):
+            raise ValueError("this reducer cannot place its own reference tweets as new messages")
+        with one_blas_thread():  # as reduce_embeddings: the bits do not depend on the machine's cores
+            placed = np.concatenate([reducer.place(reference[block], exclude=block)
+                                     for block in np.array_split(rows, max(1, len(rows) // 4096))])
+        return cls(REDUCED, reducer, placed)
 
     def place(self, embeddings: np.ndarray) -> np.ndarray:
         """New messages' embeddings in this space."""
