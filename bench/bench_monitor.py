@@ -36,8 +36,13 @@ import pandas as pd
 
 from tweet_topics.chain.topics import TopicSteps
 from tweet_topics.io.datasets import read_arrays
-from tweet_topics.monitoring import emerging
-from tweet_topics.monitoring.emerging import EmergingIssueDetector, PooledNeighbours, batch_neighbours, unusual_count
+from tweet_topics.monitoring.emerging import (
+    EmergingIssueDetector,
+    PooledNeighbours,
+    batch_neighbours,
+    unusual_count,
+    unusual_groups,
+)
 from tweet_topics.monitoring.reference import EMBEDDING, REDUCED, MonitorSpace
 from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_section, load_sections
 from tweet_topics.paths import EMBEDDINGS, FOREIGN_EMBEDDINGS, HANDOFF, INGESTED, MODELS, PARAMS, REDUCER
@@ -76,35 +81,18 @@ class Hdbscan:
 
 
 @dataclass(frozen=True)
-class GrownGroups:
+class GrownGroups(EmergingIssueDetector):
     """The chosen test, its groups grown through messages unusual at a looser `grow_alpha` (hysteresis): a group is
     kept where it holds a message unusual at `message_alpha`, and tested against the shuffles' largest grown group.
     Would it hold more of a held-out topic's messages at low rates, where few are unusual at `message_alpha`?"""
 
-    detector: EmergingIssueDetector
-    grow_alpha: float
+    grow_alpha: float = 0.1
 
-    def groups(self, graph, is_batch: np.ndarray, counts: np.ndarray, thresholds: tuple[int, int],
+    def groups(self, graph, is_batch: np.ndarray, counts: np.ndarray, k: int, chance: float,
                min_size: int) -> list[np.ndarray]:
-        seed, grow = thresholds
-        return [group for group in emerging.unusual_groups(graph, is_batch & (counts >= grow), min_size)
-                if (counts[group] >= seed).any()]
-
-    def candidates(self, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
-        test, n_reference, n_pooled = self.detector, pooled.n_reference, len(pooled.neighbours)
-        graph = pooled.graph(test.k)
-        chance = (len(batch) - 1) / (n_pooled - 1)
-        thresholds = tuple(unusual_count(test.k, chance, alpha) for alpha in (test.message_alpha, self.grow_alpha))
-        is_batch = np.arange(n_pooled) >= n_reference
-        groups = self.groups(graph, is_batch, batch_neighbours(graph, is_batch), thresholds, test.min_size)
-        rng, null_largest = np.random.default_rng(test.seed), np.zeros(test.permutations)
-        for index in range(test.permutations if groups else 0):
-            shuffled = np.zeros(n_pooled, dtype=bool)
-            shuffled[rng.choice(n_pooled, len(batch), replace=False)] = True
-            null_groups = self.groups(graph, shuffled, batch_neighbours(graph, shuffled), thresholds, 1)
-            null_largest[index] = max(map(len, null_groups), default=0)
-        return [group - n_reference for group in groups
-                if (1 + (null_largest >= len(group)).sum()) / (1 + test.permutations) <= test.alpha]
+        grown = unusual_groups(graph, is_batch & (counts >= unusual_count(k, chance, self.grow_alpha)), min_size)
+        seed = unusual_count(k, chance, self.message_alpha)
+        return [group for group in grown if (counts[group] >= seed).any()]
 
 
 CHOSEN = "the same, k 30 (message p < 0.01)"
@@ -124,16 +112,16 @@ def methods() -> dict:
         CHOSEN: (EMBEDDING, chosen),
         "the same, k 30, message p < 0.05": (EMBEDDING, replace(chosen, message_alpha=0.05)),
         "the same, k 50": (EMBEDDING, replace(chosen, k=50)),
-        "the same, groups grown through messages at p < 0.05": (EMBEDDING, GrownGroups(chosen, 0.05)),
+        "the same, groups grown through messages at p < 0.05": (EMBEDDING, GrownGroups(grow_alpha=0.05)),
         "the same, k 20, groups grown through messages at p < 0.1":
-            (EMBEDDING, GrownGroups(replace(chosen, k=20), 0.1)),
+            (EMBEDDING, GrownGroups(k=20, grow_alpha=0.1)),
         "the chosen test in the reduced space (the reference placed as new messages are)": (REDUCED, chosen),
         "HDBSCAN over unusual messages (k 20, message p < 0.05, no correction)": (EMBEDDING, Hdbscan()),
     }
 
 
 def candidates(method, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
-    if isinstance(method, Hdbscan | GrownGroups):
+    if isinstance(method, Hdbscan):
         return method.candidates(pooled, batch)
     return [issue.members for issue in method.test(pooled, batch).issues]
 

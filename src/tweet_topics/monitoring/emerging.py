@@ -11,6 +11,7 @@ shuffles give the batch's drift score its p-value. The choice of this test over 
 the unusual messages, the plain per-message test) is bench/bench_monitor.py's table."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -63,7 +64,7 @@ class EmergingIssueDetector:
         threshold = unusual_count(k, chance, self.message_alpha)
         observed = _batch_mask(n_pooled, np.arange(n_reference, n_pooled))
         counts = batch_neighbours(graph, observed)
-        groups = unusual_groups(graph, observed & (counts >= threshold), self.min_size)
+        groups = self.groups(graph, observed, counts, k, chance, self.min_size)
         drift = _mixing(counts[observed], k, chance)
 
         rng = np.random.default_rng(self.seed)
@@ -73,7 +74,7 @@ class EmergingIssueDetector:
             null_counts = batch_neighbours(graph, shuffled)
             null_drift[index] = _mixing(null_counts[shuffled], k, chance)
             if groups:  # the null's largest group is needed only to test an observed one
-                null_groups = unusual_groups(graph, shuffled & (null_counts >= threshold), 1)
+                null_groups = self.groups(graph, shuffled, null_counts, k, chance, 1)
                 null_largest[index] = len(null_groups[0]) if null_groups else 0
 
         issues = []
@@ -84,6 +85,13 @@ class EmergingIssueDetector:
                 issues.append(EmergingIssue(most_typical_first(batch, rows), len(rows) / n_batch, p_value))
         drift_p = (1 + int((null_drift >= drift).sum())) / (1 + self.permutations)
         return BatchComparison(issues, drift, drift_p, counts[n_reference:] >= threshold)
+
+    def groups(self, graph: sparse.csr_matrix, is_batch: np.ndarray, counts: np.ndarray, k: int, chance: float,
+               min_size: int) -> list[np.ndarray]:
+        """The groups (pooled rows, largest first) of at least min_size batch messages (`is_batch`, a mask) that
+        are unusual, given every pooled message's batch `counts` among its k neighbours: the step a variant of the
+        test replaces (bench/bench_monitor.py)."""
+        return unusual_groups(graph, is_batch & (counts >= unusual_count(k, chance, self.message_alpha)), min_size)
 
     def detect(self, reference: np.ndarray, batch: np.ndarray) -> list[EmergingIssue]:
         return self.compare(reference, batch).issues
@@ -111,6 +119,7 @@ class PooledNeighbours:
                                  shape=(size, size))
 
 
+@lru_cache(maxsize=64)  # the same k, chance and level for a batch and each of its shuffles
 def unusual_count(k: int, chance: float, message_alpha: float) -> int:
     """The fewest batch neighbours of k that chance gives a batch message with probability at most message_alpha."""
     counts = np.arange(k + 2)
