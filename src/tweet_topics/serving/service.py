@@ -194,23 +194,29 @@ class RequestLog:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        start, status = time.perf_counter(), None
+        start, logged = time.perf_counter(), False
 
-        async def send_status(message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
+        def write(status: int) -> None:
+            nonlocal logged
+            logged = True
             state = scope.get("state", {})
             log.info("request", extra={"fields": {
-                "method": scope["method"], "path": scope["path"], "status": status or 500,
+                "method": scope["method"], "path": scope["path"], "status": status,
                 "latency_ms": round((time.perf_counter() - start) * 1000, 2),
                 "n_messages": state.get("n_messages", 0),
                 **{key: state[key] for key in ("run_requests", "error") if key in state}}})
+
+        # The line is written before the answer leaves, so a client that has its answer finds it in the log.
+        async def send_logged(message) -> None:
+            if message["type"] == "http.response.start":
+                write(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            if not logged:
+                write(500)
 
 
 def create_app(router, topics_json: dict | None = None, limits: Limits = LIMITS,
