@@ -1,7 +1,7 @@
 """Benchmark: does the monitor find an emerging issue, and how often does it cry wolf? The table that chose the
 emerging-issue test (monitoring/emerging.py).
 
-    .venv/bin/python bench/bench_monitor.py [--run .] [--topics 30] [--windows 2] [--clean 100] [--intents 50]
+    .venv/bin/python bench/bench_monitor.py [--run .] [--topics 30] [--windows 2] [--clean 100] [--intents 150]
         [--out bench/results/monitor.json]
     .venv/bin/python bench/bench_monitor.py --cost [--run .] [--messages 10000] [--repeats 3]
         [--out bench/results/monitor_cost.json]
@@ -11,9 +11,12 @@ Reads a pipeline run (`dvc repro` or `dvc pull` in the project `--run`): its emb
 - Held-out topics: the discovery tweets clustered at a finer k (`--k-fine`, 30) by the pipeline's own reduction and
   KMeans. For each topic in turn, the reducer is refitted on discovery without its tweets, and the reference is the
   rest of discovery; windows of 2,000 evaluation tweets of the other topics get that topic's tweets (from every
-  split: no model saw them) injected at 1%, 2% and 5% of the window.
+  split: no model saw them) injected at 1%, 2% and 5% of the window. Each topic's c-TF-IDF keywords are recorded, so
+  that a reader sees what kind of topic is found and what kind is not.
 - Foreign intents: one CLINC150 intent's 30 requests (foreign.path) in a window of 2,000 (1.5%), against the trained
-  models' reducer and discovery.
+  models' reducer and discovery; for the chosen method also 20 of them (1%). Each intent's share of requests that
+  the handoff flags one by one is recorded: the intents it rarely flags are written as customers tweet, so they are
+  the in-domain case of a new subject.
 - Clean windows: 2,000 evaluation tweets, nothing injected.
 - Cost (`--cost`): `tweet-topics monitor` against `tweet-topics predict` on the same file of 10,000 of the run's
   tweets, each in-process from loading the models to its last file written, alternated, the median of the repeats.
@@ -35,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from tweet_topics.chain.topics import TopicSteps
-from tweet_topics.io.datasets import read_arrays
+from tweet_topics.discovery.descriptions import NO_WORDS, ctfidf_keywords
+from tweet_topics.io.datasets import read_arrays, read_frames
 from tweet_topics.monitoring.emerging import (
     EmergingIssueDetector,
     PooledNeighbours,
@@ -45,13 +49,24 @@ from tweet_topics.monitoring.emerging import (
 )
 from tweet_topics.monitoring.reference import EMBEDDING, REDUCED, MonitorSpace
 from tweet_topics.params import REDUCE_SECTIONS, ReductionParams, load_section, load_sections
-from tweet_topics.paths import EMBEDDINGS, FOREIGN_EMBEDDINGS, HANDOFF, INGESTED, MODELS, PARAMS, REDUCER
+from tweet_topics.paths import (
+    EMBEDDINGS,
+    FOREIGN_EMBEDDINGS,
+    HANDOFF,
+    INGESTED,
+    MODELS,
+    PARAMS,
+    PREPROCESSED,
+    REDUCER,
+)
 from tweet_topics.reduction.reduce import load_reducer, reduce_embeddings
 from tweet_topics.training.handoff import load_out_of_topic, reference_scorer
 
 WINDOW = 2_000
 RATES = (0.01, 0.02, 0.05)
 INTENT_SIZE = 30
+INTENT_SIZE_LOW = 20  # 1% of a window
+KEYWORDS = 4
 MAX_REFERENCE = 10_000  # the reference the issue's figures were measured with
 MIN_PURITY, MIN_RECALL = 0.6, 0.5
 
@@ -78,6 +93,46 @@ class Hdbscan:
         labels = HDBSCAN(min_cluster_size=self.min_size, copy=True).fit_predict(
             batch[rows] / np.linalg.norm(batch[rows], axis=1, keepdims=True))
         return [rows[labels == label] for label in np.unique(labels) if label >= 0]
+
+
+@dataclass(frozen=True)
+class DomainClassifier:
+    """A classifier between the batch and the reference (Evidently's embedding drift), cross-fitted so each message is
+    scored by a model that did not see it; batch messages scored above the reference's `quantile` are unusual and form
+    groups as the chosen test's do; a group is a candidate when it is larger than the largest group that as many
+    pooled messages drawn at random form in all but `alpha` of `permutations` draws."""
+
+    k: int = 30
+    quantile: float = 0.99
+    folds: int = 3
+    min_size: int = 10
+    permutations: int = 199
+    alpha: float = 0.05
+
+    def candidates(self, pooled: PooledNeighbours, reference: np.ndarray, batch: np.ndarray) -> list[np.ndarray]:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
+        vectors = np.vstack([reference, batch])
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        is_batch = np.r_[np.zeros(len(reference), dtype=bool), np.ones(len(batch), dtype=bool)]
+        scores = np.empty(len(vectors))
+        for train, test in StratifiedKFold(self.folds, shuffle=True, random_state=0).split(vectors, is_batch):
+            model = LogisticRegression(class_weight="balanced", max_iter=300).fit(vectors[train], is_batch[train])
+            scores[test] = model.decision_function(vectors[test])
+        unusual = is_batch & (scores > np.quantile(scores[~is_batch], self.quantile))
+        graph = pooled.graph(self.k)
+        groups = unusual_groups(graph, unusual, self.min_size)
+        if not groups:
+            return []
+        rng, null_largest = np.random.default_rng(0), np.zeros(self.permutations)
+        for index in range(self.permutations):
+            drawn = np.zeros(len(vectors), dtype=bool)
+            drawn[rng.choice(len(vectors), int(unusual.sum()), replace=False)] = True
+            null_groups = unusual_groups(graph, drawn, 1)
+            null_largest[index] = len(null_groups[0]) if null_groups else 0
+        return [group - len(reference) for group in groups
+                if (1 + (null_largest >= len(group)).sum()) / (1 + self.permutations) <= self.alpha]
 
 
 @dataclass(frozen=True)
@@ -117,12 +172,16 @@ def methods() -> dict:
             (EMBEDDING, GrownGroups(k=20, grow_alpha=0.1)),
         "the chosen test in the reduced space (the reference placed as new messages are)": (REDUCED, chosen),
         "HDBSCAN over unusual messages (k 20, message p < 0.05, no correction)": (EMBEDDING, Hdbscan()),
+        "domain classifier, batch against reference (messages above the reference's 99th percentile, grouped as the"
+        " chosen test's)": (EMBEDDING, DomainClassifier()),
     }
 
 
-def candidates(method, pooled: PooledNeighbours, batch: np.ndarray) -> list[np.ndarray]:
+def candidates(method, pooled: PooledNeighbours, reference: np.ndarray, batch: np.ndarray) -> list[np.ndarray]:
     if isinstance(method, Hdbscan):
         return method.candidates(pooled, batch)
+    if isinstance(method, DomainClassifier):
+        return method.candidates(pooled, reference, batch)
     return [issue.members for issue in method.test(pooled, batch).issues]
 
 
@@ -150,7 +209,7 @@ def run_methods(tally: dict, key: str, references: dict, batches: dict, injected
     """Every method on one window (`references`, `batches`: space -> vectors); the embedding space's neighbours."""
     pooled = {space: PooledNeighbours.search(references[space], batches[space], 50) for space in batches}
     for name, (space, method) in methods().items():
-        found = candidates(method, pooled[space], batches[space])
+        found = candidates(method, pooled[space], references[space], batches[space])
         tally.setdefault(name, {}).setdefault(key, []).append(
             bool(found) if injected is None else detected(found, injected))
     return pooled[EMBEDDING]
@@ -161,6 +220,18 @@ def own_neighbour_share(pooled: PooledNeighbours, injected: np.ndarray, k: int =
     messages are each other's neighbours, which is all a neighbour test can see."""
     rows = pooled.n_reference + injected
     return float(np.isin(pooled.neighbours[rows, :k], rows).mean())
+
+
+def unusual_share(pooled: PooledNeighbours, injected: np.ndarray) -> float:
+    """The share of the injected messages that the chosen test finds unusual, each on its own: a candidate can hold
+    only these, so a topic of which fewer than half are unusual cannot be detected by it, however they are grouped."""
+    chosen = methods()[CHOSEN][1]
+    graph, n_pooled = pooled.graph(chosen.k), len(pooled.neighbours)
+    is_batch = np.zeros(n_pooled, dtype=bool)
+    is_batch[pooled.n_reference:] = True
+    chance = (n_pooled - pooled.n_reference - 1) / (n_pooled - 1)
+    counts = batch_neighbours(graph, is_batch)[pooled.n_reference + injected]
+    return float((counts >= unusual_count(chosen.k, chance, chosen.message_alpha)).mean())
 
 
 def spaces_of(reducer, reference: np.ndarray, k: int, seed: int) -> dict[str, MonitorSpace]:
@@ -179,6 +250,7 @@ def held_out_topics(run: Path, reduction: ReductionParams, kmeans, handoff, k_fi
     reducer, reduced = steps.fit_reducer(embeddings["discovery"])
     model = steps.fit_topics(reduced)
     labels = {split: model.predict(reduce_embeddings(reducer, vectors)) for split, vectors in embeddings.items()}
+    keywords = topic_keywords(run, labels["discovery"], k_fine)
     tally, rng, topics = {}, np.random.default_rng(seed), []
     for topic in range(min(n_topics, k_fine)):
         started = time.perf_counter()
@@ -189,20 +261,31 @@ def held_out_topics(run: Path, reduction: ReductionParams, kmeans, handoff, k_fi
         references = {name: space.reference for name, space in spaces.items()}
         others = placed(spaces, embeddings["evaluation"][labels["evaluation"] != topic])
         held = placed(spaces, np.vstack([vectors[labels[split] == topic] for split, vectors in embeddings.items()]))
-        shares = []
+        own, unusual = {}, {}
         for rate in RATES:
             for _ in range(n_windows):
                 batches, injected = window_with(others, held, round(rate * WINDOW), rng)
-                shares.append(own_neighbour_share(run_methods(tally, f"{rate:.0%}", references, batches, injected),
-                                                  injected))
+                pooled = run_methods(tally, f"{rate:.0%}", references, batches, injected)
+                own.setdefault(f"{rate:.0%}", []).append(own_neighbour_share(pooled, injected))
+                unusual.setdefault(f"{rate:.0%}", []).append(unusual_share(pooled, injected))
         chosen = tally[CHOSEN]
-        topics.append({"topic": topic, "tweets": len(held[EMBEDDING]), "own_neighbour_share_at_5%": round(
-            float(np.mean(shares[-n_windows:])), 4), "chance": round(WINDOW / (WINDOW + len(references[EMBEDDING])), 4),
-            "detected": {f"{rate:.0%}": round(float(np.mean(chosen[f"{rate:.0%}"][-n_windows:])), 4)
-                         for rate in RATES}})
+        topics.append({"topic": topic, "tweets": len(held[EMBEDDING]), "keywords": keywords[topic],
+                       "own_neighbour_share_at_5%": round(float(np.mean(own["5%"])), 4),
+                       "chance": round(WINDOW / (WINDOW + len(references[EMBEDDING])), 4),
+                       "unusual_injected": {rate: round(float(np.mean(shares)), 4) for rate, shares in unusual.items()},
+                       "detected": {f"{rate:.0%}": round(float(np.mean(chosen[f"{rate:.0%}"][-n_windows:])), 4)
+                                    for rate in RATES}})
         print(f"held-out topic {topic} ({len(held[EMBEDDING])} tweets): {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
     return tally, topics
+
+
+def topic_keywords(run: Path, labels: np.ndarray, n_topics: int) -> list[list[str]]:
+    """Each topic's first c-TF-IDF keywords over the discovery tweets, as topics.json describes a topic."""
+    discovery = read_frames(run / PREPROCESSED, ["keyword_text", "brand_keywords"])["discovery"]
+    brand_words = frozenset(" ".join(discovery["brand_keywords"].unique()).split())
+    found = ctfidf_keywords(discovery["keyword_text"].tolist(), labels, n_topics, KEYWORDS, excluded_words=brand_words)
+    return [[term for term, _ in terms] for terms in found]
 
 
 def trained_space(run: Path, seed: int) -> tuple[dict, dict, dict[str, MonitorSpace]]:
@@ -214,18 +297,31 @@ def trained_space(run: Path, seed: int) -> tuple[dict, dict, dict[str, MonitorSp
             placed(spaces, read_arrays(run / EMBEDDINGS)["evaluation"]), spaces)
 
 
-def foreign_intents(run: Path, n_intents: int, seed: int) -> dict:
+def foreign_intents(run: Path, n_intents: int, seed: int) -> tuple[dict, list[dict]]:
+    """Every method on one window per intent at 1.5%; for each intent, the chosen method at 1.5% and at 1%, how much
+    its requests are each other's neighbours, and the share of them the handoff flags one by one."""
     from tweet_topics.io.csv_input import read_csv_rows
 
     references, evaluation, spaces = trained_space(run, seed)
-    foreign = placed(spaces, np.load(run / FOREIGN_EMBEDDINGS))
+    embedded = np.load(run / FOREIGN_EMBEDDINGS)
+    handoff = load_out_of_topic(run / MODELS / HANDOFF)
+    flagged = handoff.needs_human(handoff.scores(embedded))
+    foreign = placed(spaces, embedded)
     intents = np.asarray(read_csv_rows(run / load_section("foreign", run / PARAMS).path, "").frame["label"])
-    tally, rng = {}, np.random.default_rng(seed + 1)
+    chosen_space, chosen = methods()[CHOSEN]
+    tally, rng, per_intent = {}, np.random.default_rng(seed + 1), []
     for intent in rng.permutation(np.unique(intents))[:n_intents]:
         requests = {name: vectors[intents == intent] for name, vectors in foreign.items()}
         batches, injected = window_with(evaluation, requests, INTENT_SIZE, rng)
-        run_methods(tally, "1.5%", references, batches, injected)
-    return tally
+        pooled = run_methods(tally, "1.5%", references, batches, injected)
+        fewer, injected_fewer = window_with(evaluation, requests, INTENT_SIZE_LOW, rng)
+        found = candidates(chosen, PooledNeighbours.search(references[chosen_space], fewer[chosen_space], chosen.k),
+                           references[chosen_space], fewer[chosen_space])
+        share_flagged = round(float(flagged[intents == intent].mean()), 4)
+        per_intent.append({"intent": str(intent), "flagged_one_by_one": share_flagged,
+                           "own_neighbour_share_at_1.5%": round(own_neighbour_share(pooled, injected), 4),
+                           "detected": {"1%": detected(found, injected_fewer), "1.5%": tally[CHOSEN]["1.5%"][-1]}})
+    return tally, per_intent
 
 
 def clean_windows(run: Path, n_windows: int, seed: int) -> dict:
@@ -288,12 +384,35 @@ def table(results: dict) -> str:
         worst = " / ".join(f"{row['held_out_worst'][rate]:.0%}" for rate in rates)
         lines.append(f"| {name}{chosen} | {mean} | {worst} | {row['foreign']:.0%} | {row['false_alarms']:.0%} |")
     lines += ["", "Each held-out topic, by how much its messages are each other's neighbours (the chosen method):", "",
-              f"| topic | its tweets | injected among an injected message's 20 neighbours, at 5% | detected at"
-              f" {' / '.join(rates)} |", "|---|---|---|---|"]
+              f"| topic | its keywords | its tweets | injected among an injected message's 20 neighbours, at 5% |"
+              f" injected messages unusual on their own at {' / '.join(rates)} | detected at {' / '.join(rates)} |",
+              "|---|---|---|---|---|---|"]
     for topic in sorted(results["held_out_topics"], key=lambda topic: -topic["own_neighbour_share_at_5%"]):
         detected = " / ".join(f"{topic['detected'][rate]:.0%}" for rate in rates)
-        lines.append(f"| {topic['topic']} | {topic['tweets']:,} | {topic['own_neighbour_share_at_5%']:.0%} |"
-                     f" {detected} |")
+        unusual = " / ".join(f"{topic['unusual_injected'][rate]:.0%}" for rate in rates)
+        lines.append(f"| {topic['topic']} | {', '.join(topic['keywords']) or NO_WORDS} | {topic['tweets']:,} |"
+                     f" {topic['own_neighbour_share_at_5%']:.0%} | {unusual} | {detected} |")
+    return "\n".join(lines + ["", intents_table(results["foreign_intents"])])
+
+
+# the intents by the share of their requests the handoff flags one by one: (label, lowest share, highest share)
+FLAG_BANDS = (("under 25%: written as customers tweet", 0.0, 0.25), ("25% to 75%", 0.25, 0.75),
+              ("75% or more", 0.75, 1.0))
+
+
+def intents_table(per_intent: list[dict]) -> str:
+    lines = ["CLINC150's intents, by the share of their requests the handoff flags one by one (the chosen method):", "",
+             "| requests flagged one by one | intents | detected at 1% / 1.5% | injected among an injected message's 20"
+             " neighbours, at 1.5% | for example |", "|---|---|---|---|---|"]
+    for label, low, high in FLAG_BANDS:
+        band = [intent for intent in per_intent if low <= intent["flagged_one_by_one"] < high
+                or intent["flagged_one_by_one"] == high == 1.0]
+        if not band:
+            continue
+        found = " / ".join(f"{np.mean([intent['detected'][rate] for intent in band]):.0%}" for rate in ("1%", "1.5%"))
+        share = np.mean([intent["own_neighbour_share_at_1.5%"] for intent in band])
+        examples = ", ".join(sorted(intent["intent"] for intent in band)[:4])
+        lines.append(f"| {label} | {len(band)} | {found} | {share:.0%} | {examples} |")
     return "\n".join(lines)
 
 
@@ -304,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--topics", type=int, default=30, help="held-out topics measured (the first of k-fine)")
     parser.add_argument("--windows", type=int, default=2, help="windows per held-out topic and rate")
     parser.add_argument("--clean", type=int, default=100)
-    parser.add_argument("--intents", type=int, default=50)
+    parser.add_argument("--intents", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cost", action="store_true", help="time monitor against predict instead")
     parser.add_argument("--messages", type=int, default=10_000)
@@ -327,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
     kmeans = load_section("kmeans", args.run / PARAMS)
     started = time.perf_counter()
     clean = clean_windows(args.run, args.clean, args.seed)
-    foreign = foreign_intents(args.run, args.intents, args.seed)
+    foreign, per_intent = foreign_intents(args.run, args.intents, args.seed)
     handoff = load_section("handoff", args.run / PARAMS)
     held, per_topic = held_out_topics(args.run, reduction, kmeans, handoff, args.k_fine, args.topics, args.windows,
                                       args.seed)
@@ -340,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": {"cpus": os.cpu_count()}, "command": command, "window": WINDOW, "reference": MAX_REFERENCE,
         "k_fine": args.k_fine, "topics": min(args.topics, args.k_fine), "windows_per_topic_and_rate": args.windows,
         "clean_windows": args.clean, "intents": args.intents, "seconds": round(time.perf_counter() - started),
-        "chosen": CHOSEN, "methods": rows, "held_out_topics": per_topic}
+        "chosen": CHOSEN, "methods": rows, "held_out_topics": per_topic, "foreign_intents": per_intent}
     out = args.out or Path("bench/results/monitor.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
