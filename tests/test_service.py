@@ -114,7 +114,7 @@ def test_health_answers_at_once_and_ready_only_after_the_warm_up(server):
     ready_answers = [(number, line["status"]) for number, line in enumerate(lines) if line.get("path") == "/ready"]
     assert [status for _, status in ready_answers] == [status for endpoint, status in server.seen
                                                        if endpoint == "ready"], ready_answers  # each logged at once
-    assert all(number > warmed for number, status in ready_answers if status == 200), (warmed, ready_answers)
+    assert all(status == (200 if number > warmed else 503) for number, status in ready_answers), (warmed, ready_answers)
 
 
 def test_a_batch_and_one_message_get_exactly_what_predict_writes(server, models, tweets, tmp_path):
