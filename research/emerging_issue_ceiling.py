@@ -1,14 +1,14 @@
 """Study: could a detector that sees a group of new messages as a neighbourhood reach issue #34's goal for held-out
 topics (found in 50% / 75% / 90% of windows at 1% / 2% / 5%)?
 
-    python research/emerging_issue_ceiling.py [--windows 4] [-o research/results/emerging_issue_ceiling.json]
+    python research/emerging_issue_ceiling.py [--run .] [--windows 4] [-o research/results/emerging_issue_ceiling.json]
 
-Run it after `dvc repro`. The held-out topics are bench/bench_monitor.py's: the discovery tweets clustered at k 30 by
-the pipeline's own reduction and KMeans; for each topic, the reference is built without its tweets, and windows of
-2,000 evaluation tweets of the other topics get the topic's tweets injected at 1%, 2% and 5%. Here each topic's
-tweets (every split) are first cut in two random halves: one half is what an oracle is told of the topic, the other
-is injected. In every window, by the bench's rule (a set of batch messages at least 60% injected that holds at least
-half of the injected ones):
+Run it after `dvc repro` (`--run`: the project whose run it reads). The held-out topics are
+bench/bench_monitor.py's: the discovery tweets clustered at k 30 by the pipeline's own reduction and KMeans; for
+each topic, the reference is built without its tweets, and windows of 2,000 evaluation tweets of the other topics
+get the topic's tweets injected at 1%, 2% and 5%. Here each topic's tweets (every split) are first cut in two random
+halves: one half is what an oracle is told of the topic, the other is injected. In every window, by the bench's rule
+(a set of batch messages at least 60% injected that holds at least half of the injected ones):
 - the monitor's test (EmergingIssueDetector with its defaults, in the embedding space): detected or not;
 - a ball oracle: the batch ranked by cosine similarity to the told half's mean; whether some run of the first
   ranked passes the rule: the best that any neighbourhood of the topic's own centre can do, of any size, before a
